@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Helpers every role script sources. Roles are idempotent: a second run prints no `::lab-changed`.
+# Markers the engine reads on stdout:
+#   ::lab-changed <what>     one line per change made (the engine counts them; a re-run must print none)
+#   ::lab-output <key>=<v>   a value later roles need (stored with the lab's secrets, never logged)
+#   ::lab-skip <reason>      the step could not do its work for a reason the user must see (e.g. no archive)
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+export LC_ALL=C.UTF-8
+
+changed() { echo "::lab-changed $*"; }
+output() { echo "::lab-output $1=$2"; }
+skipped() { echo "::lab-skip $*"; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+die() { echo "ERROR: $*" >&2; exit 1; }
+
+# put_file PATH MODE [OWNER]: content from stdin; writes and reports only when it differs. Returns 0
+# when written, 1 when already identical, so callers can restart a service on change:
+#   render_conf | put_file /etc/x.conf 0644 && restart=1 || true
+put_file() {
+  local path=$1 mode=$2 owner=${3:-root:root} tmp
+  tmp=$(mktemp)
+  cat >"$tmp"
+  if [[ -f $path ]] && cmp -s "$tmp" "$path" && [[ $(stat -c %a "$path") == "${mode#0}" ]]; then
+    rm -f "$tmp"
+    return 1
+  fi
+  install -D -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$tmp" "$path"
+  rm -f "$tmp"
+  changed "wrote $path"
+  return 0
+}
+
+# Installs the packages that are missing; a box or image with them preinstalled needs no network.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing ${missing[*]}"
+  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
+    apt-get update -q >&2 || die "packages ${missing[*]} are missing and apt-get update failed: this node has no package mirror. Use a box or image with the packages preinstalled (npm run lab:box), or give the machine network access."
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  fi
+  changed "installed ${missing[*]}"
+}
+
+# Packages of one role, read from provision/packages.txt (the list the image and the box also use).
+role_packages() {
+  awk -v r="$1" '$1 !~ /^#/ && NF >= 2 && $1 == r { for (i = 2; i <= NF; i++) print $i }' "$LAB_PROVISION_DIR/packages.txt"
+}
+
+ensure_role_packages() {
+  local pkgs
+  mapfile -t pkgs < <(role_packages "$1")
+  ((${#pkgs[@]} == 0)) || ensure_packages "${pkgs[@]}"
+}
+
+ensure_enabled() {
+  local unit
+  for unit in "$@"; do
+    systemctl is-enabled --quiet "$unit" 2>/dev/null || { systemctl enable --quiet "$unit"; changed "enabled $unit"; }
+  done
+}
+
+ensure_disabled() {
+  local unit
+  for unit in "$@"; do
+    if systemctl is-enabled --quiet "$unit" 2>/dev/null; then systemctl disable --quiet "$unit"; changed "disabled $unit"; fi
+    if systemctl is-active --quiet "$unit" 2>/dev/null; then systemctl stop "$unit"; changed "stopped $unit"; fi
+  done
+}
+
+ensure_started() {
+  local unit
+  for unit in "$@"; do
+    systemctl is-active --quiet "$unit" || { systemctl start "$unit"; changed "started $unit"; }
+  done
+}
+
+# restart_if FLAG UNIT: restarts (or starts) UNIT when FLAG is 1, e.g. after its config changed.
+restart_if() {
+  if [[ $1 == 1 ]]; then systemctl restart "$2"; changed "restarted $2"; else ensure_started "$2"; fi
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls every 0.5 s until COMMAND succeeds or time runs out.
+wait_until() {
+  local limit=$1 what=$2 deadline
+  shift 2
+  deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "timed out after ${limit}s waiting for $what"
+    sleep 0.5
+  done
+}
+
+# Names and addresses from "name=ip name=ip" lists such as $DB_NODES.
+list_ips() { local e; for e in $1; do echo "${e#*=}"; done; }
+list_names() { local e; for e in $1; do echo "${e%%=*}"; done; }
+first_name() { list_names "$1" | head -n1; }
+first_ip() { list_ips "$1" | head -n1; }
+ip_of() { local e; for e in $2; do [[ ${e%%=*} == "$1" ]] && { echo "${e#*=}"; return 0; }; done; return 1; }
+has_role() { [[ " $NODE_ROLES " == *" $1 "* ]]; }

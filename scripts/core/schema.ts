@@ -1,0 +1,57 @@
+// The strict schema of labs/<name>/lab.yaml: unknown keys are errors, every field is typed.
+import { z } from 'zod';
+import { ROLE_NAMES } from './roles.ts';
+
+const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'must be an IPv4 address like 10.0.2.21');
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be a subnet like 10.0.2.0/24');
+const nodeName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,11}$/, 'must be 1-12 characters: lower-case letters, digits, dashes, starting with a letter');
+const memory = z.number().int().min(128).max(65536);
+const cpus = z.number().int().min(1).max(64);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lower-case hex');
+
+export const nodeSchema = z
+  .object({
+    name: nodeName,
+    ip: ipv4,
+    roles: z.array(z.enum(ROLE_NAMES)).min(1, 'a node needs at least one role'),
+    memory: memory.optional(),
+    cpus: cpus.optional(),
+  })
+  .strict();
+
+export const labSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+    description: z.string().optional(),
+    network: z.object({ subnet: cidr }).strict(),
+    vips: z.object({ front: ipv4.optional(), router: ipv4.optional() }).strict().default({}),
+    boxes: z
+      .object({ virtualbox: z.string().min(1).optional(), libvirt: z.string().min(1).optional() })
+      .strict()
+      .default({}),
+    defaults: z.object({ memory: memory.optional(), cpus: cpus.optional() }).strict().default({}),
+    libvirt: z
+      .object({
+        driver: z.enum(['kvm', 'qemu', 'auto']).default('auto'),
+        cpu_model: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    nextcloud: z
+      .object({
+        version: z.string().min(1),
+        url: z.string().url().optional(),
+        sha256: sha256.optional(),
+        archive: z.string().min(1).optional(),
+        admin_user: z.string().min(1).default('admin'),
+      })
+      .strict()
+      .optional(),
+    nodes: z.array(nodeSchema).min(1, 'a lab needs at least one node'),
+  })
+  .strict();
+
+export type NodeSpec = z.infer<typeof nodeSchema>;
+export type LabSpec = z.infer<typeof labSchema>;
