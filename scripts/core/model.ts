@@ -84,18 +84,27 @@ export function parseLab(text: string, file: string, hostMemoryMiB = totalmem() 
   }
   const parsed = labSchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({
-      path: formatPath(i.path),
-      message: schemaMessage(i),
-      line: lineOf(i.path) ?? lineOf(i.path.slice(0, -1)),
-    }));
+    // An unknown key is reported at its own path, one problem per key, so the user finds each.
+    const problems = parsed.error.issues.flatMap((i) => {
+      const paths = i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path];
+      return paths.map((path) => ({ path: formatPath(path), message: schemaMessage(i), line: nearestLine(lineOf, path) }));
+    });
     throw invalid(file, problems);
   }
   const spec = parsed.data;
-  const problems = crossFieldProblems(spec).map((p) => ({ ...p, line: lineOf(pathParts(p.path)) }));
+  const problems = crossFieldProblems(spec).map((p) => ({ ...p, line: nearestLine(lineOf, pathParts(p.path)) }));
   if (problems.length > 0) throw invalid(file, problems);
   const lab = resolveLab(spec, file);
   return { lab, warnings: memoryWarnings(lab, hostMemoryMiB) };
+}
+
+/** The line of a path, or of its nearest ancestor that exists (a missing key has no line of its own). */
+function nearestLine(lineOf: (p: (string | number)[]) => number | undefined, path: (string | number)[]): number | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const line = lineOf(path.slice(0, n));
+    if (line !== undefined) return line;
+  }
+  return undefined;
 }
 
 function invalid(file: string, problems: Problem[]): LabError {
@@ -120,7 +129,7 @@ function pathParts(path: string): (string | number)[] {
 }
 
 function schemaMessage(issue: { code: string; message: string; keys?: string[]; received?: unknown }): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys!.length > 1 ? 's' : ''}: ${issue.keys!.join(', ')}`;
+  if (issue.code === 'unrecognized_keys') return 'unknown key (a typo? the lab file accepts only the keys in scripts/core/schema.ts)';
   if (issue.code === 'invalid_enum_value') return `unknown role '${String(issue.received)}'; roles are: ${ROLE_NAMES.join(', ')}`;
   return issue.message;
 }

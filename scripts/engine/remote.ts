@@ -11,7 +11,7 @@ export interface ExecResult {
 
 export interface ExecOptions {
   /** Sent on the command's standard input, then closed. */
-  stdin?: string;
+  stdin?: string | Buffer;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Run as root (sudo -n when the SSH user is not root). Default true. */

@@ -1,0 +1,50 @@
+// Runs checks with a deadline each and turns any error into a failed check with its message.
+import { redact } from '../core/secrets.ts';
+import type { LabContext } from '../engine/context.ts';
+import type { Check, CheckContext, CheckResult, Tier } from './types.ts';
+
+export interface VerifyReport {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export interface RunChecksOptions {
+  tiers?: Tier[];
+  timeoutMs?: number;
+  onResult?: (r: CheckResult) => void;
+  signal?: AbortSignal;
+}
+
+export async function runChecks(ctx: LabContext, checks: Check[], opts: RunChecksOptions = {}): Promise<VerifyReport> {
+  const cctx: CheckContext = { lab: ctx.lab, remote: ctx.remote, secrets: ctx.secrets, running: await ctx.running(), signal: opts.signal };
+  const results: CheckResult[] = [];
+  for (const check of checks.filter((c) => !opts.tiers || opts.tiers.includes(c.tier))) {
+    const r = await runOne(check, cctx, opts.timeoutMs ?? 90_000);
+    const clean = { ...r, summary: redact(r.summary, ctx.secrets), evidence: r.evidence.map((e) => ({ ...e, command: redact(e.command, ctx.secrets), output: redact(e.output, ctx.secrets) })) };
+    results.push(clean);
+    opts.onResult?.(clean);
+  }
+  return { ok: results.every((r) => r.status !== 'fail'), checks: results };
+}
+
+async function runOne(check: Check, ctx: CheckContext, timeoutMs: number): Promise<CheckResult> {
+  const started = Date.now();
+  const base = { id: check.id, tier: check.tier, title: check.title };
+  const reason = check.skipReason(ctx);
+  if (reason) return { ...base, status: 'skip', summary: reason, evidence: [], ms: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const outcome = await Promise.race([
+      check.run(ctx),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+    return { ...base, ...outcome, ms: Date.now() - started };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return { ...base, status: 'fail', summary: `the check could not complete: ${message}`, evidence: [], hint: 'Is every node running and reachable? `npm run lab:status` shows them.', ms: Date.now() - started };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,33 @@
+// Human renderings of results for stdout; --json prints the objects themselves instead.
+import type { VerifyReport } from '../checks/run.ts';
+import type { NodeStatus } from '../providers/types.ts';
+
+const MARK = { pass: '✓', fail: '✗', skip: '–' } as const;
+
+export function verifyText(report: VerifyReport): string {
+  const lines: string[] = [];
+  let tier = '';
+  for (const c of report.checks) {
+    if (c.tier !== tier) {
+      tier = c.tier;
+      lines.push('', `${tier}`);
+    }
+    lines.push(`  ${MARK[c.status]} ${c.title}: ${c.summary}${c.status === 'skip' ? ' (skipped)' : ''}`);
+    if (c.status === 'fail') {
+      if (c.hint) lines.push(`      what to look at: ${c.hint}`);
+      for (const e of c.evidence.slice(0, 3)) {
+        lines.push(`      [${e.node}] $ ${e.command}  (exit ${e.code}, ${e.ms} ms)`);
+        for (const l of e.output.split('\n').slice(0, 6)) lines.push(`        ${l}`);
+      }
+    }
+  }
+  const count = (s: string) => report.checks.filter((c) => c.status === s).length;
+  lines.push('', `checks: ${count('pass')} pass, ${count('fail')} fail, ${count('skip')} skipped${report.ok ? '' : '  (the lab is NOT healthy)'}`);
+  return lines.join('\n');
+}
+
+export function statusText(lab: string, provider: string, nodes: (NodeStatus & { ip: string; roles: string[] })[]): string {
+  const width = Math.max(...nodes.map((n) => n.name.length), 4);
+  const rows = nodes.map((n) => `  ${n.name.padEnd(width)}  ${n.ip.padEnd(15)} ${n.state.padEnd(8)} ${n.roles.join(',')}${n.detail ? `  (${n.detail})` : ''}`);
+  return [`lab ${lab} on ${provider}`, `  ${'node'.padEnd(width)}  ${'address'.padEnd(15)} ${'state'.padEnd(8)} roles`, ...rows].join('\n');
+}

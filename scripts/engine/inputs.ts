@@ -1,0 +1,45 @@
+// Files the roles need from the host before they run: the lab's TLS material and the Nextcloud archive.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { nodesWithRole } from '../core/model.ts';
+import type { Progress } from '../core/progress.ts';
+import { ensureLabTls } from '../core/tls.ts';
+import type { LabContext } from './context.ts';
+import { resolveNextcloudArchive, sha256File } from './nextcloud.ts';
+
+export const REMOTE_ARCHIVE = '/opt/lab/nextcloud.tar.bz2';
+
+/** Uploads what the selected nodes need and returns the environment every step then gets. */
+export async function prepareInputs(ctx: LabContext, progress: Progress, names: string[]): Promise<Record<string, string>> {
+  const selected = (role: 'lb' | 'web') => nodesWithRole(ctx.lab, role).filter((n) => names.includes(n.name));
+  const tls = ensureLabTls(ctx.lab, ctx.paths);
+  if (tls.created.length > 0) progress.ok('lab CA', `made ${tls.created.join(', ')}; browsers trust the lab with ${tls.userCa}`);
+  const ca = readFileSync(tls.caCert);
+  const lbs = new Set(selected('lb').map((n) => n.name));
+  await Promise.all(
+    names.map(async (node) => {
+      await putIfChanged(ctx, node, '/opt/lab/tls/ca.crt', ca, 0o644);
+      if (!lbs.has(node)) return;
+      await putIfChanged(ctx, node, '/opt/lab/tls/server.crt', readFileSync(tls.serverCert), 0o644);
+      await putIfChanged(ctx, node, '/opt/lab/tls/server.key', readFileSync(tls.serverKey), 0o600);
+    }),
+  );
+  const webs = selected('web');
+  if (webs.length === 0) return {};
+  const archive = await resolveNextcloudArchive(ctx.lab);
+  if ('skipReason' in archive) {
+    progress.warn(`Nextcloud: ${archive.skipReason}`);
+    return { NEXTCLOUD_ARCHIVE: '', NEXTCLOUD_SKIP_REASON: archive.skipReason };
+  }
+  const sum = await sha256File(archive.path);
+  progress.info(`Nextcloud archive: ${archive.source}, sha256 ${sum.slice(0, 12)}…`);
+  await Promise.all(webs.map((n) => putIfChanged(ctx, n.name, REMOTE_ARCHIVE, readFileSync(archive.path), 0o644, sum)));
+  return { NEXTCLOUD_ARCHIVE: REMOTE_ARCHIVE, NEXTCLOUD_ARCHIVE_SHA256: sum, NEXTCLOUD_SKIP_REASON: '' };
+}
+
+async function putIfChanged(ctx: LabContext, node: string, path: string, content: Buffer, mode: number, sum?: string): Promise<void> {
+  const want = sum ?? createHash('sha256').update(content).digest('hex');
+  const have = await ctx.remote.exec(node, ['sha256sum', path]);
+  if (have.code === 0 && have.stdout.startsWith(want)) return;
+  await ctx.remote.put(node, path, content, mode);
+}

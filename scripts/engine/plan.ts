@@ -1,0 +1,78 @@
+// The bring-up recipe, read top to bottom: which role step runs on which nodes, in which order.
+import type { Lab, Node } from '../core/model.ts';
+import type { Role } from '../core/roles.ts';
+
+export interface Step {
+  node: string;
+  role: Role | 'base';
+  step: string;
+  env: Record<string, string>;
+}
+
+/** What the planner learns while running: the Galera decision is made after the probe phase. */
+export interface Runtime {
+  galeraBootstrap?: string;
+}
+
+export interface PhaseSpec {
+  name: string;
+  roles: (Role | 'base')[];
+  step: string;
+  /** Order-sensitive phases run their nodes one at a time. */
+  serial?: boolean;
+  /** A read-only phase: it never counts as changes and is never skipped on resume. */
+  probe?: boolean;
+  pick?: (nodes: Node[], rt: Runtime) => Node[];
+  env?: (node: Node, index: number, nodes: Node[]) => Record<string, string>;
+}
+
+const first = (nodes: Node[]) => nodes.slice(0, 1);
+const rest = (nodes: Node[]) => nodes.slice(1);
+
+export const RECIPE: PhaseSpec[] = [
+  { name: 'base', roles: ['base'], step: 'apply' },
+  { name: 'galera-probe', roles: ['db'], step: 'probe', probe: true },
+  { name: 'galera-bootstrap', roles: ['db'], step: 'bootstrap', pick: (n, rt) => n.filter((x) => x.name === rt.galeraBootstrap) },
+  { name: 'galera-join', roles: ['db'], step: 'join', serial: true, pick: (n, rt) => n.filter((x) => x.name !== rt.galeraBootstrap) },
+  { name: 'garbd', roles: ['db-arbiter'], step: 'apply' },
+  { name: 'redis-primary', roles: ['redis'], step: 'apply', pick: first, env: redisEnv },
+  { name: 'redis-replicas', roles: ['redis'], step: 'apply', pick: rest, env: redisEnv },
+  { name: 'sentinel', roles: ['sentinel'], step: 'apply', env: redisEnv },
+  { name: 'router', roles: ['router'], step: 'apply' },
+  { name: 'storage', roles: ['storage', 'storage-arbiter'], step: 'apply' },
+  { name: 'storage-volume', roles: ['storage'], step: 'volume', pick: first },
+  { name: 'web-first', roles: ['web'], step: 'apply', pick: first, env: () => ({ WEB_FIRST: '1' }) },
+  { name: 'web-others', roles: ['web'], step: 'apply', pick: rest, env: () => ({ WEB_FIRST: '0' }) },
+  { name: 'lb', roles: ['lb'], step: 'apply' },
+  { name: 'client', roles: ['client'], step: 'apply' },
+];
+
+function redisEnv(_node: Node, _i: number, nodes: Node[]): Record<string, string> {
+  return { REDIS_INITIAL_PRIMARY: nodes[0]?.name ?? '' };
+}
+
+/** The steps of one phase for the nodes taking part in this run (all nodes, or those of `--only`). */
+export function planPhase(spec: PhaseSpec, lab: Lab, selected: Set<string>, rt: Runtime): Step[] {
+  const steps: Step[] = [];
+  for (const role of spec.roles) {
+    // Picks (first, rest) are taken over every node of the role, so `--only` never changes who is first.
+    const all = role === 'base' ? lab.nodes : lab.nodes.filter((n) => n.roles.includes(role));
+    const picked = spec.pick ? spec.pick(all, rt) : all;
+    for (const node of picked) {
+      if (!selected.has(node.name)) continue;
+      const env = spec.env?.(node, all.indexOf(node), all) ?? {};
+      steps.push({ node: node.name, role, step: spec.step, env });
+    }
+  }
+  return steps;
+}
+
+/** The nodes `--only <roles>` selects: every node that has one of those roles. */
+export function selectNodes(lab: Lab, only?: string[]): Node[] {
+  if (!only || only.length === 0) return lab.nodes;
+  return lab.nodes.filter((n) => n.roles.some((r) => only.includes(r)));
+}
+
+export function stepKey(s: { role: string; step: string }): string {
+  return `${s.role}/${s.step}`;
+}

@@ -1,0 +1,57 @@
+// The `lab` command: parses argv, calls the core, prints, and exits with a documented code.
+import { parse, USAGE } from './cli/args.ts';
+import * as cmd from './cli/commands.ts';
+import { EXIT, isLabError } from './core/errors.ts';
+import { createProgress } from './core/progress.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const args = parse(argv);
+  const progress = createProgress();
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  switch (args.command) {
+    case 'help':
+      out(USAGE);
+      return EXIT.ok;
+    case 'render':
+      return cmd.render(args, progress, out);
+    case 'up':
+      return cmd.withLab(args, (ctx) => cmd.upCommand(ctx, args, progress, out, abort.signal));
+    case 'verify':
+      return cmd.withLab(args, (ctx) => cmd.verifyCommand(ctx, args, progress, out));
+    case 'status':
+      return cmd.withLab(args, (ctx) => cmd.statusCommand(ctx, args, out));
+    case 'down':
+      return cmd.withLab(args, (ctx) => cmd.downCommand(ctx, progress));
+    case 'destroy':
+      return cmd.withLab(args, (ctx) => cmd.destroyCommand(ctx, progress, out));
+    case 'ssh':
+      return cmd.withLab(args, (ctx) => cmd.sshCommand(ctx, args));
+    case 'creds':
+      return cmd.withLab(args, (ctx) => cmd.credsCommand(ctx, args, out));
+    case 'drill':
+      return cmd.withLab(args, async (ctx) => (await import('./cli/drill.ts')).drillCommand(ctx, args, progress, out));
+    case 'box':
+      return (await import('./cli/box.ts')).boxCommand(args, progress, out);
+  }
+}
+
+function report(e: unknown, debug: boolean): number {
+  if (isLabError(e)) {
+    process.stderr.write(`\n✗ ${e.message}\n`);
+    for (const d of e.details) process.stderr.write(`  - ${d}\n`);
+    if (e.hint) process.stderr.write(`\n  ${e.hint.split('\n').join('\n  ')}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n${e.cause ? `cause: ${String((e.cause as Error).stack ?? e.cause)}\n` : ''}`);
+    return e.code === 'USAGE' ? EXIT.usage : e.code === 'PREFLIGHT' || e.code === 'NO_PROVIDER' ? EXIT.environment : e.code === 'SSH_ABORTED' ? EXIT.interrupted : EXIT.failed;
+  }
+  process.stderr.write(`\n✗ ${e instanceof Error ? e.message : String(e)}\n`);
+  if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write('  (run again with --debug for the stack trace)\n');
+  return EXIT.failed;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => process.exit(report(e, process.argv.includes('--debug'))),
+);
