@@ -22,6 +22,10 @@ async function main(argv: string[]): Promise<number> {
       return cmd.withLab(args, (ctx) => cmd.verifyCommand(ctx, args, progress, out));
     case 'status':
       return cmd.withLab(args, (ctx) => cmd.statusCommand(ctx, args, out));
+    case 'halt':
+      return cmd.withLab(args, (ctx) => cmd.haltCommand(ctx, args, progress));
+    case 'start':
+      return cmd.withLab(args, (ctx) => cmd.startCommand(ctx, args, progress));
     case 'down':
       return cmd.withLab(args, (ctx) => cmd.downCommand(ctx, progress));
     case 'destroy':

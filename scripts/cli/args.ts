@@ -10,6 +10,8 @@ Commands
   verify              run every check and say what passes, fails or was skipped (and why)
   drill               halt machines under traffic and measure what users saw
   status              show each machine's state
+  halt                halt one machine (--node NAME; --force for a power cut)
+  start               start a halted machine again (--node NAME)
   ssh                 open a shell on a node (--node NAME)
   down                halt every machine (the lab comes back with \`up\`)
   destroy             remove the machines and everything the tool made for the lab
@@ -21,19 +23,19 @@ Options
   --provider P        vagrant, nspawn or auto (default: the lab's provider, else auto)
   --only ROLES        up: only the nodes with these roles, comma-separated (e.g. db,router)
   --machines-only     up: bring machines up and stop before provisioning (classroom mode)
-  --node NAME         ssh: the node
+  --node NAME         ssh, halt, start: the node
   --halt NODE         drill: power-cut this node
   --halt-role ROLE    drill: power-cut the node serving this role now (db, lb, router, redis, ...)
   --all               drill: every node in turn
   --power-cycle       drill: the whole lab down and up
   --graceful          drill: clean shutdown instead of a power cut
-  --force             drill: run even when the guard refuses (no redundancy, quorum)
+  --force             halt: power cut instead of a clean shutdown; drill: run even when the guard refuses
   --json              machine-readable results on stdout
   --debug             stack traces on errors
 
 Exit codes: 0 ok, 1 a check/drill failed or the lab file is invalid, 2 usage, 3 host not ready, 130 interrupted.`;
 
-export const COMMANDS = ['render', 'up', 'verify', 'drill', 'status', 'ssh', 'down', 'destroy', 'creds', 'box', 'help'] as const;
+export const COMMANDS = ['render', 'up', 'verify', 'drill', 'status', 'halt', 'start', 'ssh', 'down', 'destroy', 'creds', 'box', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Args {

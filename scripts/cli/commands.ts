@@ -91,8 +91,7 @@ export async function destroyCommand(ctx: LabContext, progress: Progress, out: O
 }
 
 export async function sshCommand(ctx: LabContext, args: Args): Promise<number> {
-  if (!args.node) throw new LabError('USAGE', 'ssh needs --node NAME', { hint: `Nodes: ${ctx.lab.nodes.map((n) => n.name).join(', ')}` });
-  const target = await ctx.provider.sshTarget(nodeByName(ctx.lab, args.node));
+  const target = await ctx.provider.sshTarget(nodeByName(ctx.lab, requireNode(ctx, args)));
   const argv = ['-i', target.privateKeyPath, '-p', String(target.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${target.user}@${target.host}`, ...args.rest];
   const r = await execa('ssh', argv, { stdio: 'inherit', reject: false });
   return r.exitCode ?? EXIT.failed;
@@ -107,4 +106,26 @@ export async function credsCommand(ctx: LabContext, args: Args, out: Out): Promi
     for (const [k, v] of Object.entries(ctx.secrets.values)) out(`  ${k}=${v}`);
   }
   return EXIT.ok;
+}
+
+export async function haltCommand(ctx: LabContext, args: Args, progress: Progress): Promise<number> {
+  const node = nodeByName(ctx.lab, requireNode(ctx, args));
+  ctx.remote.drop(node.name);
+  const t0 = Date.now();
+  await ctx.provider.halt(node, { force: args.force });
+  progress.ok(node.name, `${args.force ? 'power cut' : 'halted'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return EXIT.ok;
+}
+
+export async function startCommand(ctx: LabContext, args: Args, progress: Progress): Promise<number> {
+  const node = nodeByName(ctx.lab, requireNode(ctx, args));
+  const t0 = Date.now();
+  await ctx.provider.start(node);
+  progress.ok(node.name, `started, SSH answers after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return EXIT.ok;
+}
+
+function requireNode(ctx: LabContext, args: Args): string {
+  if (!args.node) throw new LabError('USAGE', `${args.command} needs --node NAME`, { hint: `Nodes: ${ctx.lab.nodes.map((n) => n.name).join(', ')}` });
+  return args.node;
 }

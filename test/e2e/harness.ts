@@ -1,0 +1,63 @@
+// Runs the real `lab` command for end-to-end tests and checks that a lab left nothing behind.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../../scripts/core/model.ts';
+
+export interface LabRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Why the nspawn end-to-end tests cannot run here, or undefined when they can. */
+export function nspawnSkipReason(): string | undefined {
+  if (process.platform !== 'linux') return 'nspawn end-to-end tests need Linux';
+  if (process.getuid?.() !== 0) return 'nspawn end-to-end tests need root';
+  for (const tool of ['/usr/bin/systemd-nspawn', '/usr/sbin/debootstrap']) {
+    if (!existsSync(tool)) return `${tool} is missing (apt-get install systemd-container debootstrap)`;
+  }
+  return undefined;
+}
+
+export async function lab(args: string[], env: Record<string, string> = {}): Promise<LabRun> {
+  const t0 = Date.now();
+  const r = await execa('node', ['--import', 'tsx', join(REPO_ROOT, 'scripts/lab.ts'), ...args], {
+    cwd: REPO_ROOT,
+    reject: false,
+    env: { ...env, NO_COLOR: '1' },
+    timeout: 30 * 60_000,
+  });
+  const run = { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), ms: Date.now() - t0 };
+  if (process.env.LAB_TEST_VERBOSE) process.stderr.write(`$ lab ${args.join(' ')} -> ${run.code} (${run.ms} ms)\n${run.stderr}\n`);
+  return run;
+}
+
+/** Like lab(), but a non-zero exit fails with the command's own output, which says what went wrong. */
+export async function labOk(args: string[], env: Record<string, string> = {}): Promise<LabRun> {
+  const r = await lab(args, env);
+  if (r.code !== 0) throw new Error(`lab ${args.join(' ')} exited ${r.code}\n--- stderr ---\n${r.stderr.slice(-6000)}\n--- stdout ---\n${r.stdout.slice(-3000)}`);
+  return r;
+}
+
+export function json<T>(run: LabRun): T {
+  return JSON.parse(run.stdout) as T;
+}
+
+/** What a lab may leave behind on the host: nspawn processes, bridges and mounts under its state dir. */
+export function leftovers(labName: string): string[] {
+  const found: string[] = [];
+  const root = join(REPO_ROOT, '.lab', labName);
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(root));
+  found.push(...mounts.map((m) => `mount ${m.split(' ')[1]}`));
+  if (existsSync(join(root, 'machines'))) found.push(`directory ${join(root, 'machines')}`);
+  return found;
+}
+
+type Check = { id: string; tier: string; status: 'pass' | 'fail' | 'skip'; summary: string };
+
+/** The checks of a `verify --json` run that did not pass, as readable lines for an assertion message. */
+export function notPassing(report: { checks: Check[] }, allowSkip: (c: Check) => boolean = () => false): string[] {
+  return report.checks.filter((c) => c.status === 'fail' || (c.status === 'skip' && !allowSkip(c))).map((c) => `${c.status} ${c.id}: ${c.summary}`);
+}
