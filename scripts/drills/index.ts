@@ -1,0 +1,88 @@
+// `lab drill`: plans the drills, runs each from a steady state, and writes JSON, Markdown and SVG reports.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLabError } from '../core/errors.ts';
+import { type Progress, silentProgress } from '../core/progress.ts';
+import type { LabContext } from '../engine/context.ts';
+import { jsonSummary, renderMarkdown } from '../report/drills.ts';
+import { renderTimeline } from '../report/svg.ts';
+import { type DrillSettings, runDrill } from './drill.ts';
+import { findHolder } from './holders.ts';
+import { planDrills } from './plan.ts';
+import type { AckedWrite, DrillOptions, DrillReport } from './types.ts';
+import { requireSteadyState } from './verify.ts';
+
+export { jsonSummary, terminalLines } from '../report/drills.ts';
+export type { DrillOptions, DrillReport } from './types.ts';
+
+/** Runs the drills the options name; refuses (LabError) when the lab is not steady or the guard says no. */
+export async function runDrills(
+  ctx: LabContext,
+  opts: DrillOptions,
+  progress: Progress = silentProgress,
+): Promise<DrillReport> {
+  const running = await ctx.running();
+  const holder = opts.haltRole ? await findHolder(ctx.lab, ctx.remote, running, opts.haltRole) : undefined;
+  if (holder) progress.info(`--halt-role ${opts.haltRole}: ${holder.node}, ${holder.reason}`);
+  const { plans, refused } = planDrills(
+    ctx.lab,
+    { ...opts, halt: holder?.node ?? opts.halt, haltRole: undefined },
+    running,
+    holder,
+  );
+  const startedAt = new Date().toISOString();
+  const report: DrillReport = {
+    ok: true,
+    lab: ctx.lab.name,
+    provider: ctx.provider.name,
+    startedAt,
+    drills: [],
+    refused,
+    files: {},
+  };
+  const settings: DrillSettings = {
+    observeMs: opts.observeMs ?? 30_000,
+    graceful: opts.graceful ?? false,
+    rate: 10,
+    recoverDeadlineMs: 300_000,
+    progress,
+  };
+  const ledger: AckedWrite[] = [];
+  let stopped = false;
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  mkdirSync(ctx.paths.reports, { recursive: true });
+  for (const [i, plan] of plans.entries()) {
+    progress.phase(`drill ${i + 1}/${plans.length}`, `${plan.scenario} ${plan.label} (${plan.reason})`);
+    try {
+      await requireSteadyState(ctx);
+    } catch (e) {
+      // The first drill refuses outright; a later one ends the series and keeps what was measured.
+      if (i === 0 || !isLabError(e)) throw e;
+      report.refused.push({
+        node: plan.label,
+        reasons: ['the lab was not steady after the previous drill', ...e.details],
+      });
+      stopped = true;
+      break;
+    }
+    const { result, records } = await runDrill(ctx, plan, ledger, settings);
+    const base = join(ctx.paths.reports, `drill-${stamp}-${i + 1}-${plan.label}`);
+    writeFileSync(`${base}.jsonl`, records.map((r) => JSON.stringify(r)).join('\n'));
+    result.files = { records: `${base}.jsonl`, svg: `${base}.svg` };
+    writeFileSync(`${base}.svg`, renderTimeline(result, records));
+    report.drills.push(result);
+    (result.ok ? progress.ok : progress.fail)(
+      `${plan.scenario} ${plan.label}`,
+      `${result.requests.failed}/${result.requests.total} failed, ${result.lostWrites} lost writes`,
+    );
+  }
+  report.ok = report.drills.length > 0 && report.drills.every((d) => d.ok) && !stopped;
+  return writeReport(report, join(ctx.paths.reports, `drill-${stamp}`));
+}
+
+function writeReport(report: DrillReport, base: string): DrillReport {
+  report.files = { json: `${base}.json`, markdown: `${base}.md` };
+  writeFileSync(report.files.json!, `${JSON.stringify({ ...jsonSummary(report), report }, null, 2)}\n`);
+  writeFileSync(report.files.markdown!, renderMarkdown(report));
+  return report;
+}

@@ -1,0 +1,101 @@
+// The shapes drills pass around: one request record, one drill's result, the whole report.
+
+/** One request of the traffic generator, as written by provision/files/client/traffic.php. */
+export interface RequestRecord {
+  /** Sequence number within one generator run. */
+  seq: number;
+  kind: 'read' | 'session' | 'write' | 'readback';
+  /** Start and end, ms since the epoch (the client's clock). */
+  t: number;
+  end: number;
+  status: number;
+  ok: boolean;
+  ms: number;
+  web?: string;
+  db?: string;
+  /** curl's error, or why a 200 answer was not accepted (e.g. checksum mismatch). */
+  err?: string;
+  /** Writes: the id and the sha256 of the body the server acknowledged. */
+  id?: string;
+  sha256?: string;
+  /** Session requests: the counter the server returned. */
+  counter?: number;
+}
+
+/** A write the server acknowledged: it must be present and identical after every drill. */
+export interface AckedWrite {
+  id: string;
+  sha256: string;
+  at: number;
+}
+
+export interface LostWrite {
+  id: string;
+  reason: string;
+}
+
+/** One measured target from the issue: e.g. at most 1% failed requests. */
+export interface TargetResult {
+  name: string;
+  limit: number;
+  value: number | null;
+  ok: boolean;
+}
+
+export type Scenario = 'power-cut' | 'graceful-stop' | 'power-cycle';
+
+export interface DrillResult {
+  scenario: Scenario;
+  /** The node halted, or "all" for a power cycle. */
+  node: string;
+  /** Why this node: e.g. "Galera writer (router1 sends MariaDB to it)". */
+  reason: string;
+  forced: boolean;
+  requests: { total: number; failed: number; failedPct: number };
+  longestGapMs: number;
+  detectMs: number | null;
+  detectedBy?: string;
+  recoverMs: number | null;
+  lostWrites: number;
+  lost: LostWrite[];
+  ackedWrites: number;
+  perWeb: Record<string, number>;
+  perDb: Record<string, number>;
+  /** ms since the epoch: traffic start and end, halt, restart command, back in service. */
+  times: {
+    trafficStart: number;
+    trafficEnd: number;
+    inject: number;
+    restart: number;
+    recovered: number | null;
+  };
+  targets: TargetResult[];
+  /** Verify-phase checks that did not pass (id: summary). */
+  failedChecks: string[];
+  notes: string[];
+  error?: string;
+  ok: boolean;
+  files: { records?: string; svg?: string };
+}
+
+export interface DrillReport {
+  ok: boolean;
+  lab: string;
+  provider: string;
+  startedAt: string;
+  drills: DrillResult[];
+  /** Nodes --all left out because the guard refused them. */
+  refused: { node: string; reasons: string[] }[];
+  files: { json?: string; markdown?: string };
+}
+
+/** What `lab drill` passes: one of halt, haltRole, all, powerCycle. */
+export interface DrillOptions {
+  halt?: string;
+  haltRole?: string;
+  all?: boolean;
+  powerCycle?: boolean;
+  graceful?: boolean;
+  force?: boolean;
+  observeMs?: number;
+}

@@ -1,0 +1,55 @@
+// Steady state before a drill and full recovery after it: both are "every lab:verify check passes".
+
+import { ALL_CHECKS } from '../checks/index.ts';
+import { runChecks, type VerifyReport } from '../checks/run.ts';
+import { LabError } from '../core/errors.ts';
+import { frontAddress } from '../core/model.ts';
+import type { LabContext } from '../engine/context.ts';
+import { parseStoredWrites, type StoredWrite } from './writes.ts';
+
+/** The checks that did not pass, as "id: summary" lines a student can read. */
+export function failedChecks(report: VerifyReport): string[] {
+  return report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.summary}`);
+}
+
+/** Refuses to start a drill on a lab that is not healthy: a drill measures a failover, not an outage. */
+export async function requireSteadyState(ctx: LabContext): Promise<void> {
+  const report = await runChecks(ctx, ALL_CHECKS, { timeoutMs: 60_000 });
+  if (report.ok) return;
+  throw new LabError(
+    'DRILL_NOT_STEADY',
+    'The lab is not in a steady state: a drill needs every check passing first',
+    {
+      hint: 'Fix what `npm run lab:verify` reports (or run `npm run lab:up` again), then start the drill.',
+      details: failedChecks(report),
+    },
+  );
+}
+
+/** Polls the checks until all pass or the deadline; returns when they passed (ms since epoch) and the last report. */
+export async function waitHealthy(
+  ctx: LabContext,
+  deadlineMs: number,
+  intervalMs = 2000,
+): Promise<{ at: number | null; report: VerifyReport }> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const report = await runChecks(ctx, ALL_CHECKS, { timeoutMs: 30_000 });
+    if (report.ok) return { at: Date.now(), report };
+    if (Date.now() + intervalMs > until) return { at: null, report };
+    await new Promise((res) => setTimeout(res, intervalMs));
+  }
+}
+
+/** Every write the lab holds, read as a user would: through the front address, from the client. */
+export async function storedWrites(ctx: LabContext, client: string): Promise<Map<string, StoredWrite>> {
+  const url = `https://${frontAddress(ctx.lab)}/lab-probe/writes.php`;
+  const argv = ['curl', '-sS', '--fail', '--max-time', '60', '--cacert', '/opt/lab/tls/ca.crt', url];
+  const r = await ctx.remote.exec(client, argv, { timeoutMs: 70_000 });
+  if (r.code !== 0) {
+    throw new LabError('DRILL_WRITES_UNREADABLE', `Could not list the lab's writes: ${r.stderr.trim()}`, {
+      hint: `Run on ${client}: ${argv.join(' ')}`,
+    });
+  }
+  return parseStoredWrites(JSON.parse(r.stdout));
+}

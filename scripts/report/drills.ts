@@ -1,0 +1,103 @@
+// Drill reports as JSON (the --json shape), Markdown and terminal lines: pure functions of the report.
+import type { DrillReport, DrillResult } from '../drills/types.ts';
+
+const secs = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The --json document: { ok, drills: [{ scenario, node, requests, longestGapMs, detectMs, recoverMs, lostWrites, ok }] }. */
+export function jsonSummary(report: DrillReport) {
+  return {
+    ok: report.ok,
+    drills: report.drills.map((d) => ({
+      scenario: d.scenario,
+      node: d.node,
+      requests: { total: d.requests.total, failed: d.requests.failed },
+      longestGapMs: d.longestGapMs,
+      detectMs: d.detectMs,
+      recoverMs: d.recoverMs,
+      lostWrites: d.lostWrites,
+      ok: d.ok,
+    })),
+    refused: report.refused,
+  };
+}
+
+/** One line per drill for the terminal, ✓ or ✗ first. */
+export function terminalLines(report: DrillReport): string[] {
+  const lines = report.drills.map(
+    (d) =>
+      `${d.ok ? '✓' : '✗'} ${d.scenario} ${d.node}: ${d.requests.total} requests, ${d.requests.failed} failed (${d.requests.failedPct}%), ` +
+      `longest gap ${secs(d.longestGapMs)}, detected ${secs(d.detectMs)}, back ${secs(d.recoverMs)}, ${d.lostWrites} lost writes` +
+      (d.error ? ` — ${d.error}` : ''),
+  );
+  for (const r of report.refused) lines.push(`- ${r.node} not drilled: ${r.reasons.join('; ')}`);
+  if (report.files.markdown) lines.push(`report: ${report.files.markdown}`);
+  return lines;
+}
+
+function drillSection(d: DrillResult): string[] {
+  const out = [
+    `## ${d.ok ? '✓' : '✗'} ${d.scenario} ${d.node}`,
+    '',
+    `Why this node: ${d.reason}.${d.forced ? ' Forced past the guard.' : ''}`,
+    '',
+  ];
+  out.push('| measure | value |', '|---|---|');
+  out.push(
+    `| requests | ${d.requests.total} |`,
+    `| failed | ${d.requests.failed} (${d.requests.failedPct}%) |`,
+  );
+  out.push(
+    `| longest time without a success | ${secs(d.longestGapMs)} |`,
+    `| time to detect | ${secs(d.detectMs)} |`,
+  );
+  out.push(
+    `| time until back and rejoined | ${secs(d.recoverMs)} |`,
+    `| acknowledged writes checked | ${d.ackedWrites} |`,
+  );
+  out.push(`| lost writes | ${d.lostWrites} |`);
+  out.push(`| served by web | ${fmtCounts(d.perWeb)} |`, `| served by db | ${fmtCounts(d.perDb)} |`, '');
+  if (d.detectedBy) out.push(`Detected by: ${d.detectedBy}`, '');
+  out.push('| target | limit | measured | met |', '|---|---|---|---|');
+  for (const t of d.targets)
+    out.push(`| ${t.name} | ${t.limit} | ${t.value ?? 'n/a'} | ${t.ok ? 'yes' : 'no'} |`);
+  out.push('');
+  for (const [title, items] of [
+    ['Lost writes', d.lost.map((l) => `${l.id}: ${l.reason}`)],
+    ['Checks failing after recovery', d.failedChecks],
+    ['Notes', [...d.notes, ...(d.error ? [d.error] : [])]],
+  ] as const) {
+    if (items.length > 0) out.push(`${title}:`, '', ...items.map((i) => `- ${i}`), '');
+  }
+  if (d.files.svg) out.push(`![timeline](${d.files.svg.split('/').pop()})`, '');
+  return out;
+}
+
+function fmtCounts(c: Record<string, number>): string {
+  const entries = Object.entries(c).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** The Markdown report: a summary table, then one section per drill. */
+export function renderMarkdown(report: DrillReport): string {
+  const out = [
+    `# Drills on ${report.lab} (${report.provider}), ${report.startedAt}`,
+    '',
+    `Result: ${report.ok ? 'pass' : 'FAIL'}`,
+    '',
+  ];
+  out.push(
+    '| drill | node | requests | failed | longest gap | detect | back | lost writes | result |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const d of report.drills) {
+    out.push(
+      `| ${d.scenario} | ${d.node} | ${d.requests.total} | ${d.requests.failed} (${d.requests.failedPct}%) | ${secs(d.longestGapMs)} | ${secs(d.detectMs)} | ${secs(d.recoverMs)} | ${d.lostWrites} | ${d.ok ? 'pass' : 'FAIL'} |`,
+    );
+  }
+  out.push('');
+  for (const r of report.refused)
+    out.push(`- ${r.node} was not drilled: ${r.reasons.join('; ')} (--force runs it)`);
+  if (report.refused.length > 0) out.push('');
+  for (const d of report.drills) out.push(...drillSection(d));
+  return `${out.join('\n')}\n`;
+}

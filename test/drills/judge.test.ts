@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadLabFile } from '../../scripts/core/model.ts';
+import { drillOk, targetsFor } from '../../scripts/drills/judge.ts';
+import { summarize } from '../../scripts/drills/metrics.ts';
+import { stream } from './records.ts';
+
+const fullHa = loadLabFile('full-ha', 1e9).lab;
+const tp = loadLabFile('tp', 1e9).lab;
+
+describe('drill judgement', () => {
+  it('a web power cut in full-ha is held to 1% failed and 5 s', () => {
+    const s = summarize(stream(200, 100, (i) => i >= 50 && i < 54));
+    const t = targetsFor(fullHa, 'power-cut', ['web'], s, 0);
+    expect(t.map((x) => [x.name, x.ok])).toEqual([
+      ['lost acknowledged writes', true],
+      ['failed requests (%)', false],
+      ['longest gap without a success (ms)', true],
+    ]);
+  });
+
+  it('the lb holding the VIP must fail over in under 1 s; tp has no VIP to fail over', () => {
+    const s = summarize(stream(100, 100, (i) => i >= 50 && i < 60));
+    expect(targetsFor(fullHa, 'power-cut', ['lb'], s, 0).find((x) => x.name.startsWith('VIP'))).toMatchObject(
+      { value: 1100, ok: false },
+    );
+    expect(targetsFor(tp, 'power-cut', ['lb'], s, 0).some((x) => x.name.startsWith('VIP'))).toBe(false);
+  });
+
+  it('a power cycle is judged on lost writes only: the outage is the point', () => {
+    expect(targetsFor(fullHa, 'power-cycle', [], summarize(stream(10, 100)), 0)).toHaveLength(1);
+  });
+
+  it('a lost write fails the drill whatever the timing; so do no recovery and failing checks', () => {
+    const good = { lostWrites: 0, recovered: 1, failedChecks: [], requests: { total: 10 } };
+    expect(drillOk(good)).toBe(true);
+    expect(drillOk({ ...good, lostWrites: 1 })).toBe(false);
+    expect(drillOk({ ...good, recovered: null })).toBe(false);
+    expect(drillOk({ ...good, failedChecks: ['data.galera: 2 of 3 Synced'] })).toBe(false);
+    expect(drillOk({ ...good, requests: { total: 0 } })).toBe(false);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { jsonSummary, renderMarkdown, terminalLines } from '../../scripts/report/drills.ts';
+import { drill, report } from './fixture.ts';
+
+describe('drill reports', () => {
+  it('--json has the documented shape', () => {
+    const j = jsonSummary(report);
+    expect(j.ok).toBe(true);
+    expect(j.drills).toEqual([
+      {
+        scenario: 'power-cut',
+        node: 'web1',
+        requests: { total: 400, failed: 3 },
+        longestGapMs: 400,
+        detectMs: 1800,
+        recoverMs: 5000,
+        lostWrites: 0,
+        ok: true,
+      },
+    ]);
+  });
+
+  it('Markdown has the summary row, the targets and the timeline link', () => {
+    const md = renderMarkdown(report);
+    expect(md).toContain('| power-cut | web1 | 400 | 3 (0.75%) | 0.4 s | 1.8 s | 5.0 s | 0 | pass |');
+    expect(md).toContain('| lost acknowledged writes | 0 | 0 | yes |');
+    expect(md).toContain('![timeline](drill-1-web1.svg)');
+    expect(md).toContain('lb was not drilled: lb: it is the only running load balancer');
+  });
+
+  it('Markdown lists lost writes and notes a failed drill', () => {
+    const bad = {
+      ...drill,
+      ok: false,
+      lostWrites: 1,
+      lost: [{ id: 'r-5', reason: 'file missing on the shared storage' }],
+      error: 'recovery failed: x',
+    };
+    const md = renderMarkdown({ ...report, ok: false, drills: [bad] });
+    expect(md).toContain('Result: FAIL');
+    expect(md).toContain('- r-5: file missing on the shared storage');
+    expect(md).toContain('- recovery failed: x');
+  });
+
+  it('the terminal gets one line per drill with the numbers', () => {
+    expect(terminalLines(report)[0]).toBe(
+      '✓ power-cut web1: 400 requests, 3 failed (0.75%), longest gap 0.4 s, detected 1.8 s, back 5.0 s, 0 lost writes',
+    );
+  });
+});
