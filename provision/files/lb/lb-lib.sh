@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Renderers of the lb role (sourced by roles/lb.sh after lib/common.sh).
+
+# VRRP advertisement interval (VRRPv3 takes centiseconds). Measured on nspawn: power cut of the master
+# -> VIP moved in 0.6 s at 0.1 s, 3.2 s with VRRPv2's 1 s. 0.2 s keeps failover under about a second
+# while a 2-core host busy with PHP can delay keepalived ~0.5 s without a false takeover.
+ADVERT_INT=0.2
+
+render_haproxy() {
+  local health=$1 name ip
+  cat <<EOF
+# Written by the lab's lb role.
+global
+  log /dev/log local0
+  chroot /var/lib/haproxy
+  stats socket /run/haproxy/admin.sock mode 660 level admin
+  stats timeout 30s
+  user haproxy
+  group haproxy
+  maxconn 4096
+  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+
+defaults
+  mode http
+  log global
+  option httplog
+  option dontlognull
+  # The web nodes see the client's address in X-Forwarded-For (Nextcloud trusts it from the lbs).
+  option forwardfor
+  # A request whose connection to a web node fails is sent to another one, up to 3 times.
+  retries 3
+  option redispatch
+  timeout connect 3s
+  timeout http-request 30s
+  timeout http-keep-alive 10s
+  timeout queue 30s
+  # Idle timeouts, not total ones: a big WebDAV upload streams for as long as it needs, and Nextcloud
+  # may think for minutes before answering the final MOVE of a chunked upload.
+  timeout client 5m
+  timeout server 1h
+  timeout tunnel 1h
+  timeout check 2s
+
+frontend http
+  bind :80
+  http-request redirect scheme https code 301
+
+frontend https
+  bind :443 ssl crt $PEM alpn h2,http/1.1
+  http-request set-header X-Forwarded-Proto https
+  http-response set-header Strict-Transport-Security "max-age=15552000"
+  default_backend web
+
+# Sessions live in Redis, so any web node can serve any request: no stickiness, plain round robin.
+backend web
+  balance roundrobin
+  option httpchk
+  http-check send meth GET uri $health ver HTTP/1.1 hdr Host $FRONT_ADDR
+  # Nextcloud answers 200 in maintenance mode too; only this string means "serving".
+  http-check expect string '"maintenance":false'
+  # A dead web node leaves the pool after 2 failed checks 1 s apart (~2 s; retries and redispatch
+  # cover new requests meanwhile) and comes back after 2 good ones, so a flapping node stays out.
+  default-server check inter 1s fall 2 rise 2
+EOF
+  for name in $(list_names "$WEB_NODES"); do
+    ip=$(ip_of "$name" "$WEB_NODES")
+    echo "  server $name $ip:80"
+  done
+  cat <<EOF
+
+frontend stats
+  bind :8404
+  http-request use-service prometheus-exporter if { path /metrics }
+  stats enable
+  stats uri /
+  stats refresh 5s
+  stats auth admin:$HAPROXY_STATS_PASSWORD
+
+# For keepalived's track script: answers 200 while this HAProxy runs.
+frontend health
+  bind 127.0.0.1:8405
+  monitor-uri /healthz
+EOF
+}
+
+render_track_script() {
+  cat <<'EOF'
+#!/bin/sh
+# Written by the lab's lb role: keepalived gives up the VIP when the local HAProxy stops answering.
+exec /usr/bin/curl -fsS -o /dev/null --max-time 1 http://127.0.0.1:8405/healthz
+EOF
+}
+
+# VRRPv3 with unicast peers (multicast is not available everywhere); VRRPv3 has no authentication.
+# Both nodes start as BACKUP with nopreempt: a recovered lb does not take the VIP back (one move, not two).
+render_keepalived() {
+  local iface=$1 priority=100 i=0 name peers=''
+  for name in $(list_names "$LB_NODES"); do
+    [[ $name == "$NODE_NAME" ]] && priority=$((150 - 10 * i))
+    [[ $name == "$NODE_NAME" ]] || peers+="    $(ip_of "$name" "$LB_NODES")"$'\n'
+    i=$((i + 1))
+  done
+  cat <<EOF
+# Written by the lab's lb role.
+global_defs {
+  router_id $NODE_NAME
+  vrrp_version 3
+  enable_script_security
+  script_user root
+}
+
+vrrp_script haproxy {
+  script "/etc/keepalived/check-haproxy.sh"
+  interval 1
+  timeout 1
+  fall 2
+  rise 2
+}
+
+vrrp_instance front {
+  state BACKUP
+  nopreempt
+  interface $iface
+  virtual_router_id $((${FRONT_VIP##*.} % 255 + 1))
+  priority $priority
+  advert_int $ADVERT_INT
+  unicast_src_ip $NODE_IP
+  unicast_peer {
+${peers}  }
+  virtual_ipaddress {
+    $FRONT_VIP/$LAB_PREFIX dev $iface
+  }
+  track_script {
+    haproxy
+  }
+}
+EOF
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Load balancer: HAProxy terminates TLS with the lab's certificate and spreads requests over the web
+# nodes; keepalived floats FRONT_VIP between the lb nodes when the lab has one (none in tp).
+# Inputs: WEB_NODES, LB_NODES, FRONT_ADDR, FRONT_VIP, LAB_PREFIX, HAPROXY_STATS_PASSWORD, NEXTCLOUD_ARCHIVE,
+#   the TLS files the engine uploads to /opt/lab/tls/{server.crt,server.key}.
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+source "$LAB_PROVISION_DIR/lib/common.sh"
+# shellcheck source=../files/lb/lb-lib.sh
+source "$LAB_PROVISION_DIR/files/lb/lb-lib.sh"
+
+PEM=/etc/haproxy/certs/lab.pem
+
+setup_haproxy() {
+  local restart=0 health=/status.php
+  [[ -f /opt/lab/tls/server.crt && -f /opt/lab/tls/server.key ]] || die "/opt/lab/tls/server.crt or server.key is missing: the engine uploads them before the lb phase"
+  # Without Nextcloud the lab probe's status.php answers the same `"maintenance":false` contract.
+  [[ -n ${NEXTCLOUD_ARCHIVE:-} ]] || health=/lab-probe/status.php
+  cat /opt/lab/tls/server.crt /opt/lab/tls/server.key | put_file "$PEM" 0640 root:haproxy && restart=1
+  render_haproxy "$health" | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && restart=1
+  haproxy -c -q -f /etc/haproxy/haproxy.cfg >&2 || die "haproxy -c rejected /etc/haproxy/haproxy.cfg (see above)"
+  ensure_enabled haproxy
+  # A reload keeps established connections (long WebDAV uploads) on the old process.
+  if [[ $restart == 1 ]] && systemctl is-active --quiet haproxy; then
+    systemctl reload haproxy
+    changed "reloaded haproxy"
+  else
+    ensure_started haproxy
+  fi
+}
+
+setup_keepalived() {
+  if [[ -z ${FRONT_VIP:-} ]]; then
+    ensure_disabled keepalived
+    return 0
+  fi
+  local restart=0 iface
+  iface=$(ip -o -4 addr show | awk -v ip="$NODE_IP" '{ split($4, a, "/") } a[1] == ip { print $2; exit }')
+  [[ -n $iface ]] || die "no interface has $NODE_IP"
+  render_track_script | put_file /etc/keepalived/check-haproxy.sh 0755 && restart=1
+  render_keepalived "$iface" | put_file /etc/keepalived/keepalived.conf 0640 && restart=1
+  ensure_enabled keepalived
+  restart_if "$restart" keepalived
+}
+
+apply() {
+  ensure_role_packages lb
+  setup_haproxy
+  setup_keepalived
+}
+
+case ${1:-} in
+  apply) apply ;;
+  *) die "usage: lb.sh apply" ;;
+esac

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# GlusterFS: `apply` runs glusterd on storage (and, through storage-arbiter.sh, arbiter) nodes;
+# `volume` runs on the first storage node only: peers, then the `labdata` volume, once.
+# Inputs: STORAGE_NODES, STORAGE_ARBITER_NODES, NODE_NAME, NODE_IP.
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+source "$LAB_PROVISION_DIR/lib/common.sh"
+
+VOLUME=labdata
+BRICK=/srv/gluster/$VOLUME/brick
+# Silent loss of a brick node froze client I/O 75 s with the 42 s default and 7-9 s at 5 s (measured,
+# architecture.md). Much lower makes a busy brick look dead and costs a full reconnect each time.
+PING_TIMEOUT=5
+
+gluster_cli() { timeout 60 gluster --mode=script "$@"; }
+
+apply() {
+  ensure_role_packages "${LAB_GLUSTER_ROLE:-storage}"
+  [[ -d $BRICK ]] || { install -d -m 0755 "$BRICK"; changed "created brick directory $BRICK"; }
+  ensure_enabled glusterd
+  ensure_started glusterd
+  wait_until 30 "glusterd to answer" gluster_cli pool list
+}
+
+# The peers the first node probes: every other storage node, then the arbiter node(s).
+peer_ips() { list_ips "$STORAGE_NODES $STORAGE_ARBITER_NODES" | grep -vxF "$NODE_IP"; }
+
+# Bricks in volume order: data bricks first, the storage-arbiter's brick last (gluster makes the last
+# brick of each replica set the arbiter).
+bricks() {
+  local ip
+  for ip in $(list_ips "$STORAGE_NODES") $(list_ips "$STORAGE_ARBITER_NODES"); do echo "$ip:$BRICK"; done
+}
+
+peer_connected() { gluster_cli pool list | awk -v ip="$1" '$2 == ip && $3 == "Connected" { found = 1 } END { exit !found }'; }
+
+all_peers_connected() {
+  local ip
+  for ip in $(peer_ips); do peer_connected "$ip" || return 1; done
+}
+
+ensure_peers() {
+  local ip
+  for ip in $(peer_ips); do
+    gluster_cli pool list | awk '{ print $2 }' | grep -qxF "$ip" && continue
+    gluster_cli peer probe "$ip" >&2
+    changed "probed gluster peer $ip"
+  done
+  wait_until 90 "every gluster peer to be connected" all_peers_connected
+}
+
+ensure_volume() {
+  local -a brick_list
+  mapfile -t brick_list < <(bricks)
+  if ! gluster_cli volume info "$VOLUME" >/dev/null 2>&1; then
+    # `force`: the bricks live on the machine's root filesystem (no separate brick disk in a lab).
+    gluster_cli volume create "$VOLUME" replica 3 arbiter 1 "${brick_list[@]}" force >&2
+    changed "created gluster volume $VOLUME (replica 3 arbiter 1)"
+  fi
+}
+
+volume_option() { gluster_cli volume get "$VOLUME" "$1" | awk -v k="$1" '$1 == k { print $2 }'; }
+
+ensure_option() {
+  [[ $(volume_option "$1") == "$2" ]] && return 0
+  gluster_cli volume set "$VOLUME" "$1" "$2" >&2
+  changed "set $VOLUME $1=$2"
+}
+
+bricks_online() {
+  local online
+  online=$(gluster_cli volume status "$VOLUME" detail | awk '$1 == "Online" && $3 == "Y"' | wc -l)
+  ((online == $(bricks | wc -l)))
+}
+
+volume() {
+  [[ $NODE_NAME == "$(first_name "$STORAGE_NODES")" ]] || die "storage volume runs on the first storage node, not $NODE_NAME"
+  ensure_peers
+  ensure_volume
+  # Client quorum: writes need 2 of 3 bricks, so a lone brick never accepts writes (no split brain).
+  ensure_option cluster.quorum-type auto
+  ensure_option network.ping-timeout "$PING_TIMEOUT"
+  if ! gluster_cli volume info "$VOLUME" | grep -q '^Status: Started'; then
+    gluster_cli volume start "$VOLUME" >&2
+    changed "started gluster volume $VOLUME"
+  fi
+  wait_until 60 "every brick of $VOLUME to be online" bricks_online
+}
+
+case ${1:-} in
+  apply) apply ;;
+  volume) volume ;;
+  *) die "usage: storage.sh apply|volume" ;;
+esac
