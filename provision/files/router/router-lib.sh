@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Renders the router's HAProxy and keepalived configs (roles/router.sh).
+
+# MariaDB goes to one node only: the first Synced db node, the others `backup` (HAProxy uses the first
+# available backup, never several, without `option allbackups`): Nextcloud on several Galera writers
+# hits certification conflicts. `on-marked-up shutdown-backup-sessions` ends sessions on a backup when the
+# preferred node returns, so old and new connections never write to two nodes at once.
+render_mariadb() {
+  local name ip first=1
+  printf '\nlisten mariadb\n  bind :3306\n  mode tcp\n  option tcpka\n'
+  printf '  option httpchk\n  http-check send meth GET uri /\n  http-check expect status 200\n'
+  printf '  default-server port 9200 inter 1s fastinter 500ms downinter 2s fall 2 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions\n'
+  for name in $(list_names "$DB_NODES"); do
+    ip=$(ip_of "$name" "$DB_NODES")
+    printf '  server %s %s:3306 check%s\n' "$name" "$ip" "$([[ $first == 1 ]] || echo ' backup')"
+    first=0
+  done
+}
+
+# Redis goes to whichever node says role:master (Sentinel moves that role); the check authenticates.
+render_redis() {
+  local name
+  printf '\nlisten redis\n  bind :6379\n  mode tcp\n  option tcpka\n  option tcp-check\n'
+  printf '  tcp-check connect\n  tcp-check send "AUTH %s\\r\\n"\n  tcp-check expect string +OK\n' "$REDIS_PASSWORD"
+  printf '  tcp-check send "INFO replication\\r\\n"\n  tcp-check expect string role:master\n'
+  printf '  tcp-check send "QUIT\\r\\n"\n  tcp-check expect string +OK\n'
+  printf '  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions\n'
+  for name in $(list_names "$REDIS_NODES"); do
+    printf '  server %s %s:6379 check\n' "$name" "$(ip_of "$name" "$REDIS_NODES")"
+  done
+}
+
+render_haproxy() {
+  cat <<EOF
+# Written by the lab's router role.
+global
+  log stdout format short daemon
+  stats socket /run/haproxy/admin.sock mode 660 level admin
+  stats timeout 30s
+  user haproxy
+  group haproxy
+
+defaults
+  mode tcp
+  log global
+  option tcplog
+  option dontlognull
+  timeout connect 3s
+  timeout client 1h
+  timeout server 1h
+  timeout check 2s
+
+listen stats
+  bind $NODE_IP:8404
+  mode http
+  stats enable
+  stats uri /
+  stats refresh 5s
+  stats auth admin:$HAPROXY_STATS_PASSWORD
+EOF
+  render_mariadb
+  render_redis
+}
+
+haproxy_answers() { /usr/local/lib/lab/haproxy-alive.sh 2>/dev/null || [[ -S /run/haproxy/admin.sock ]]; }
+
+# The interface that carries NODE_IP: keepalived sends adverts and adds the VIP there.
+lab_interface() { ip -o -4 addr show | awk -v ip="$NODE_IP" '{ split($4, a, "/") } a[1] == ip { print $2; exit }'; }
+
+# VRRPv3 unicast, advert_int 0.1: a power-cut master lost the VIP in 0.6 s (architecture.md, nspawn
+# spike) against 3.2 s with VRRPv2 advert_int 1. nopreempt: a returning router1 does not take the VIP back,
+# so each failure moves client connections once, not twice (failover, then failback).
+render_keepalived() {
+  local peers index priority vrid iface
+  iface=$(lab_interface)
+  [[ -n $iface ]] || die "no interface carries $NODE_IP"
+  index=$(list_names "$ROUTER_NODES" | grep -nx "$NODE_NAME" | cut -d: -f1)
+  priority=$((160 - 10 * ${index:-1}))
+  vrid=$((${ROUTER_VIP##*.} % 255 + 1))
+  peers=$(list_ips "$ROUTER_NODES" | grep -vx "$NODE_IP" | sed 's/^/    /')
+  cat <<EOF
+# Written by the lab's router role.
+global_defs {
+  router_id $NODE_NAME
+  vrrp_version 3
+  enable_script_security
+  script_user root
+}
+
+vrrp_script haproxy_alive {
+  script "/usr/local/lib/lab/haproxy-alive.sh"
+  interval 1
+  timeout 2
+  fall 2
+  rise 2
+}
+
+vrrp_instance router {
+  state BACKUP
+  nopreempt
+  interface $iface
+  virtual_router_id $vrid
+  priority $priority
+  advert_int 0.1
+  unicast_src_ip $NODE_IP
+  unicast_peer {
+$peers
+  }
+  virtual_ipaddress {
+    $ROUTER_VIP/${LAB_PREFIX:-24} dev $iface
+  }
+  track_script {
+    haproxy_alive
+  }
+}
+EOF
+}

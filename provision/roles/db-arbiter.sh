@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Galera arbitrator (garbd): a vote without data, so two db nodes keep a majority when one is lost.
+# Step: apply. Inputs: DB_NODES, LAB_NAME (the Galera cluster name), NODE_IP.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$LAB_PROVISION_DIR/lib/common.sh"
+step=${1:?usage: db-arbiter.sh apply}
+[[ $step == apply ]] || die "db-arbiter.sh: unknown step '$step' (apply)"
+
+render_default() {
+  cat <<EOF
+# Written by the lab's db-arbiter role: garbd joins the Galera cluster named like the lab.
+GALERA_NODES="$(list_ips "$DB_NODES" | sed 's/$/:4567/' | paste -sd' ' -)"
+GALERA_GROUP="$LAB_NAME"
+GALERA_OPTIONS="gmcast.listen_addr=tcp://$NODE_IP:4567"
+LOG_FILE="/var/log/garbd/garbd.log"
+EOF
+}
+
+# garbd exits when no db node answers (e.g. it boots before them after a whole-lab stop): keep retrying.
+render_dropin() {
+  printf '[Service]\nRestart=always\nRestartSec=3\nLogsDirectory=garbd\nLogsDirectoryMode=0755\n'
+}
+
+# Connected when it holds a Galera connection to a db node.
+garbd_connected() { ss -Htn state established "( dport = :4567 or sport = :4567 )" | grep -q .; }
+
+restart=0
+ensure_role_packages db-arbiter
+render_default | put_file /etc/default/garb 0644 && restart=1
+if render_dropin | put_file /etc/systemd/system/garb.service.d/lab.conf 0644; then
+  systemctl daemon-reload
+  restart=1
+fi
+ensure_enabled garb
+restart_if "$restart" garb
+wait_until 60 "garbd to connect to the Galera cluster" garbd_connected

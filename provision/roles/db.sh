@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# MariaDB Galera data node. Steps (the engine runs them in this order, see provision/README.md):
+#   probe      read-only: prints `::lab-state running= primary= seqno= safe= uuid=`
+#   bootstrap  on the one node chooseGaleraBootstrap() picked: galera_new_cluster, then users and databases
+#   join       on every other db node, one at a time: start and wait for Synced; a healthy node: no change
+# Inputs: DB_NODES, LAB_NAME, NODE_NAME, NODE_IP, DB_SST_PASSWORD, DB_NEXTCLOUD_PASSWORD, DB_PROBE_PASSWORD.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$LAB_PROVISION_DIR/lib/common.sh"
+# shellcheck source=../files/db/galera-lib.sh
+source "$LAB_PROVISION_DIR/files/db/galera-lib.sh"
+step=${1:?usage: db.sh probe|bootstrap|join}
+files=$LAB_PROVISION_DIR/files/db
+
+# Galera settings; the gcache must hold the writes a restarting node missed so it rejoins by IST, not SST.
+render_cnf() {
+  local addr
+  addr=$(list_ips "$DB_NODES" | paste -sd, -)
+  cat <<EOF
+# Written by the lab's db role. Nextcloud needs READ-COMMITTED, ROW binlog and utf8mb4; Galera needs
+# InnoDB and innodb_autoinc_lock_mode=2.
+[mysqld]
+bind-address = 0.0.0.0
+binlog_format = ROW
+default_storage_engine = InnoDB
+innodb_autoinc_lock_mode = 2
+transaction_isolation = READ-COMMITTED
+character_set_server = utf8mb4
+collation_server = utf8mb4_general_ci
+innodb_buffer_pool_size = 128M
+max_connections = 300
+skip_name_resolve = ON
+
+[galera]
+wsrep_on = ON
+wsrep_provider = /usr/lib/galera/libgalera_smm.so
+wsrep_cluster_name = $LAB_NAME
+wsrep_cluster_address = gcomm://$addr
+wsrep_node_name = $NODE_NAME
+wsrep_node_address = $NODE_IP
+wsrep_sst_method = mariabackup
+wsrep_sst_auth = sst:$DB_SST_PASSWORD
+wsrep_slave_threads = 2
+wsrep_provider_options = "gcache.size=128M; gmcast.listen_addr=tcp://$NODE_IP:4567; ist.recv_addr=$NODE_IP; pc.wait_prim_timeout=PT20S"
+EOF
+}
+
+# Config and health agent; CNF_CHANGED=1 when the MariaDB config changed (a running node must restart).
+CNF_CHANGED=0
+configure() {
+  local agent=0
+  ensure_role_packages db
+  render_cnf | put_file /etc/mysql/mariadb.conf.d/99-lab-galera.cnf 0640 root:mysql && CNF_CHANGED=1
+  put_file /usr/local/lib/lab/dbhealth.sh 0755 <"$files/dbhealth.sh" || true
+  put_file /etc/systemd/system/lab-dbhealth.socket 0644 <"$files/lab-dbhealth.socket" && agent=1
+  put_file /etc/systemd/system/lab-dbhealth@.service 0644 <"$files/lab-dbhealth@.service" && agent=1
+  if [[ $agent == 1 ]]; then systemctl daemon-reload; fi
+  # Socket activation would start mariadbd on a client's connection, outside the bootstrap order.
+  ensure_disabled mariadb.socket mariadb-extra.socket
+  ensure_enabled lab-dbhealth.socket mariadb
+  restart_if "$agent" lab-dbhealth.socket
+}
+
+# A running node whose config changed restarts only when others keep the cluster Primary meanwhile.
+apply_config_change() {
+  local size
+  size=$(wsrep_status wsrep_cluster_size)
+  if [[ ${size:-0} -gt 1 ]]; then
+    systemctl restart mariadb
+    changed "restarted mariadb (config changed)"
+    wait_synced
+  else
+    skipped "MariaDB's config changed on $NODE_NAME but it is the only cluster member: restart it when others run"
+  fi
+}
+
+do_bootstrap() {
+  local state
+  configure
+  state=$(galera_state)
+  case $state in
+    primary) if [[ $CNF_CHANGED == 1 ]]; then apply_config_change; fi ;;
+    nonprimary)
+      sql "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"
+      changed "bootstrapped the running non-Primary component from $NODE_NAME"
+      ;;
+    standalone | down)
+      [[ $state == standalone ]] && { systemctl stop mariadb; changed "stopped standalone mariadb"; }
+      mark_safe_to_bootstrap
+      log "galera_new_cluster on $NODE_NAME"
+      galera_new_cluster
+      changed "bootstrapped a new Primary component on $NODE_NAME"
+      ;;
+  esac
+  wait_synced
+  ensure_sql_objects
+}
+
+do_join() {
+  local state
+  configure
+  state=$(galera_state)
+  case $state in
+    primary) if [[ $CNF_CHANGED == 1 ]]; then apply_config_change; fi ;;
+    nonprimary) die "$NODE_NAME runs outside a Primary component and was not chosen to bootstrap: run lab:up again" ;;
+    standalone | down)
+      [[ $state == standalone ]] && { systemctl stop mariadb; changed "stopped standalone mariadb"; }
+      log "starting mariadb on $NODE_NAME: it joins by IST or SST"
+      systemctl start mariadb
+      changed "started mariadb (joined the cluster)"
+      ;;
+  esac
+  wait_synced
+  ensure_sql_objects
+}
+
+case $step in
+  probe) probe_line ;;
+  bootstrap) do_bootstrap ;;
+  join) do_join ;;
+  *) die "db.sh: unknown step '$step' (probe, bootstrap, join)" ;;
+esac

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Redis server: the lab's settings live in /etc/redis/lab.conf (ours, always kept); /etc/redis/redis.conf
+# includes it and belongs to Redis afterwards: Sentinel rewrites its replicaof line on failover (CONFIG
+# REWRITE), so this role writes that file only once and never touches replication on a re-run.
+# Step: apply. Inputs: REDIS_NODES, SENTINEL_NODES, REDIS_INITIAL_PRIMARY, REDIS_PASSWORD, NODE_IP.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$LAB_PROVISION_DIR/lib/common.sh"
+# shellcheck source=../files/redis/redis-lib.sh
+source "$LAB_PROVISION_DIR/files/redis/redis-lib.sh"
+step=${1:?usage: redis.sh apply}
+[[ $step == apply ]] || die "redis.sh: unknown step '$step' (apply)"
+
+render_lab_conf() {
+  cat <<EOF
+# Written by the lab's redis role; replication is in redis.conf, which Sentinel owns.
+bind $NODE_IP 127.0.0.1
+port 6379
+protected-mode yes
+pidfile /run/redis/redis-server.pid
+logfile /var/log/redis/redis-server.log
+dir /var/lib/redis
+requirepass $REDIS_PASSWORD
+masterauth $REDIS_PASSWORD
+replica-announce-ip $NODE_IP
+replica-read-only yes
+maxmemory 128mb
+maxmemory-policy volatile-lru
+save 60 1000
+EOF
+}
+
+# The first redis.conf: include ours, and follow the current primary unless this node is it.
+render_main_conf() {
+  local primary=$1
+  echo "# Written once by the lab's redis role; Redis and Sentinel rewrite replication below (CONFIG REWRITE)."
+  echo "include /etc/redis/lab.conf"
+  if [[ $primary != "$NODE_IP" ]]; then echo "replicaof $primary 6379"; fi
+}
+
+ours() { grep -qx 'include /etc/redis/lab.conf' /etc/redis/redis.conf 2>/dev/null; }
+
+restart=0
+ensure_role_packages redis
+render_lab_conf | put_file /etc/redis/lab.conf 0640 redis:redis && restart=1
+if ! ours; then
+  primary=$(current_primary)
+  [[ -n $primary ]] || die "no primary known for Redis: REDIS_INITIAL_PRIMARY is not in REDIS_NODES"
+  render_main_conf "$primary" | put_file /etc/redis/redis.conf 0640 redis:redis || true
+  restart=1
+fi
+ensure_enabled redis-server
+restart_if "$restart" redis-server
+wait_until 30 "redis-server to answer PING" rcli "$NODE_IP" PING

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Router: HAProxy in TCP mode sends MariaDB :3306 to exactly one Synced Galera node and Redis :6379 to the
+# current Redis primary; keepalived floats ROUTER_VIP between routers when there are two or more.
+# Step: apply. Inputs: DB_NODES, REDIS_NODES, ROUTER_NODES, ROUTER_VIP, REDIS_PASSWORD,
+# HAPROXY_STATS_PASSWORD, NODE_NAME, NODE_IP, LAB_PREFIX.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$LAB_PROVISION_DIR/lib/common.sh"
+# shellcheck source=../files/router/router-lib.sh
+source "$LAB_PROVISION_DIR/files/router/router-lib.sh"
+step=${1:?usage: router.sh apply}
+[[ $step == apply ]] || die "router.sh: unknown step '$step' (apply)"
+
+haproxy_restart=0
+ensure_role_packages router
+# An image with every role's packages may have MariaDB's socket unit or Redis listening on the ports
+# HAProxy needs; they do not belong on a router.
+has_role db || ensure_disabled mariadb.socket mariadb-extra.socket mariadb
+has_role redis || ensure_disabled redis-server
+render_haproxy | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && haproxy_restart=1
+if [[ $haproxy_restart == 1 ]]; then
+  haproxy -c -q -f /etc/haproxy/haproxy.cfg || die "HAProxy rejects /etc/haproxy/haproxy.cfg (haproxy -c -f shows why)"
+fi
+ensure_enabled haproxy
+# A reload keeps established connections; HAProxy's unit reloads with a new process (master-worker).
+if [[ $haproxy_restart == 1 ]] && systemctl is-active --quiet haproxy; then
+  systemctl reload haproxy
+  changed "reloaded haproxy"
+else
+  ensure_started haproxy
+fi
+wait_until 20 "HAProxy's stats socket" haproxy_answers
+
+if [[ -n ${ROUTER_VIP:-} ]]; then
+  keepalived_restart=0
+  put_file /usr/local/lib/lab/haproxy-alive.sh 0755 <"$LAB_PROVISION_DIR/files/router/haproxy-alive.sh" || true
+  render_keepalived | put_file /etc/keepalived/keepalived.conf 0640 && keepalived_restart=1
+  ensure_enabled keepalived
+  restart_if "$keepalived_restart" keepalived
+else
+  # One router (tp): its own address is the router address; no VIP to float.
+  ensure_disabled keepalived
+fi
