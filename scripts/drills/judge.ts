@@ -1,8 +1,17 @@
 // Pure judgement of one drill: the targets, and pass/fail.
-import type { Lab } from '../core/model.ts';
+import { type Lab, nodeByName } from '../core/model.ts';
 import type { Role } from '../core/roles.ts';
-import type { TrafficSummary } from './metrics.ts';
-import type { Scenario, TargetResult } from './types.ts';
+import { summarize, type TrafficSummary } from './metrics.ts';
+import type { DrillPlan } from './plan.ts';
+import type { DrillResult, LostWrite, RequestRecord, Scenario, TargetResult } from './types.ts';
+
+/** What happened while the fault was on: the times, the checks still failing, notes and any error. */
+export interface Exercise {
+  times: DrillResult['times'];
+  failedChecks: string[];
+  notes: string[];
+  error?: string;
+}
 
 // Roles whose single-node loss full-ha must absorb: at most 1% failed requests, no gap over 5 s.
 const REDUNDANT: Role[] = ['web', 'db', 'router', 'storage', 'storage-arbiter', 'lb'];
@@ -58,4 +67,43 @@ export function drillOk(d: {
     !d.error &&
     d.requests.total > 0
   );
+}
+
+/** The drill's result from what was measured: pure, so the numbers can be tested with synthetic records. */
+export function assemble(
+  lab: Lab,
+  plan: DrillPlan,
+  ex: Exercise,
+  records: RequestRecord[],
+  lost: LostWrite[],
+  detect: { ms: number; by: string } | null,
+  acked: number,
+): DrillResult {
+  const s = summarize(records);
+  const roles = plan.scenario === 'power-cycle' ? [] : nodeByName(lab, plan.nodes[0]!).roles;
+  const result: DrillResult = {
+    scenario: plan.scenario,
+    node: plan.label,
+    reason: plan.reason,
+    forced: plan.forcedPast.length > 0,
+    requests: { total: s.total, failed: s.failed, failedPct: s.failedPct },
+    longestGapMs: s.longestGapMs,
+    detectMs: detect?.ms ?? null,
+    detectedBy: detect?.by,
+    recoverMs: ex.times.recovered === null ? null : ex.times.recovered - ex.times.restart,
+    lostWrites: lost.length,
+    lost: lost.slice(0, 50),
+    ackedWrites: acked,
+    perWeb: s.perWeb,
+    perDb: s.perDb,
+    times: ex.times,
+    targets: targetsFor(lab, plan.scenario, roles, s, lost.length),
+    failedChecks: ex.failedChecks,
+    notes: ex.notes,
+    error: ex.error,
+    ok: false,
+    files: {},
+  };
+  result.ok = drillOk({ ...result, recovered: ex.times.recovered });
+  return result;
 }

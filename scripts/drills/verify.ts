@@ -45,7 +45,12 @@ export async function waitHealthy(
 export async function storedWrites(ctx: LabContext, client: string): Promise<Map<string, StoredWrite>> {
   const url = `https://${frontAddress(ctx.lab)}/lab-probe/writes.php`;
   const argv = ['curl', '-sS', '--fail', '--max-time', '60', '--cacert', '/opt/lab/tls/ca.crt', url];
-  const r = await ctx.remote.exec(client, argv, { timeoutMs: 70_000 });
+  let r = await ctx.remote.exec(client, argv, { timeoutMs: 70_000 });
+  // Right after recovery one answer may still be a 503 (e.g. the mount settling): three tries.
+  for (let i = 0; i < 2 && r.code !== 0; i++) {
+    await new Promise((res) => setTimeout(res, 3000));
+    r = await ctx.remote.exec(client, argv, { timeoutMs: 70_000 });
+  }
   if (r.code !== 0) {
     throw new LabError('DRILL_WRITES_UNREADABLE', `Could not list the lab's writes: ${r.stderr.trim()}`, {
       hint: `Run on ${client}: ${argv.join(' ')}`,

@@ -9,26 +9,23 @@ export interface StoredWrite {
 
 type Entry = Record<string, unknown>;
 
-function entriesOf(body: unknown): Entry[] {
-  if (Array.isArray(body)) return body as Entry[];
-  if (body && typeof body === 'object') {
-    for (const key of ['writes', 'rows', 'items']) {
-      const v = (body as Record<string, unknown>)[key];
-      if (Array.isArray(v)) return v as Entry[];
-    }
-  }
-  return [];
-}
-
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const idOf = (v: unknown): string | null => str(v) ?? (typeof v === 'number' ? String(v) : null);
 
-/** Reads GET /lab-probe/writes.php: rows with id, row_sha256 (or sha256) and file_sha256. */
+/**
+ * Reads GET /lab-probe/writes.php: `{ rows: [{ id, sha256, ... }], files: { <id>: <sha256> } }`.
+ * An answer without them (an error page, a 503) holds nothing, so every write counts as missing.
+ */
 export function parseStoredWrites(body: unknown): Map<string, StoredWrite> {
   const out = new Map<string, StoredWrite>();
-  for (const e of entriesOf(body)) {
-    const id = str(e.id) ?? (typeof e.id === 'number' ? String(e.id) : null);
-    if (!id) continue;
-    out.set(id, { row: str(e.row_sha256) ?? str(e.sha256), file: str(e.file_sha256) });
+  const b = (body && typeof body === 'object' ? body : {}) as { rows?: unknown; files?: unknown };
+  for (const e of Array.isArray(b.rows) ? (b.rows as Entry[]) : []) {
+    const id = idOf(e.id);
+    if (id) out.set(id, { row: str(e.sha256), file: null });
+  }
+  const files = b.files && typeof b.files === 'object' ? (b.files as Record<string, unknown>) : {};
+  for (const [id, sum] of Object.entries(files)) {
+    out.set(id, { row: out.get(id)?.row ?? null, file: str(sum) });
   }
   return out;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadLabFile } from '../../scripts/core/model.ts';
-import { drillOk, targetsFor } from '../../scripts/drills/judge.ts';
+import { assemble, drillOk, targetsFor } from '../../scripts/drills/judge.ts';
 import { summarize } from '../../scripts/drills/metrics.ts';
-import { stream } from './records.ts';
+import { stream, T0 } from './records.ts';
 
 const fullHa = loadLabFile('full-ha', 1e9).lab;
 const tp = loadLabFile('tp', 1e9).lab;
@@ -37,5 +37,74 @@ describe('drill judgement', () => {
     expect(drillOk({ ...good, recovered: null })).toBe(false);
     expect(drillOk({ ...good, failedChecks: ['data.galera: 2 of 3 Synced'] })).toBe(false);
     expect(drillOk({ ...good, requests: { total: 0 } })).toBe(false);
+  });
+});
+
+describe('assembling a drill result', () => {
+  const plan = {
+    scenario: 'power-cut' as const,
+    nodes: ['web1'],
+    label: 'web1',
+    reason: 'named',
+    forcedPast: [],
+  };
+  const times = {
+    trafficStart: T0,
+    trafficEnd: T0 + 30_000,
+    inject: T0 + 5000,
+    restart: T0 + 15_000,
+    recovered: T0 + 21_500,
+  };
+  const records = stream(250, 100, (i) => i === 60);
+
+  it('measures the drill from the records and the times', () => {
+    const r = assemble(
+      fullHa,
+      plan,
+      { times, failedChecks: [], notes: [] },
+      records,
+      [],
+      { ms: 1700, by: 'lb1' },
+      83,
+    );
+    expect(r).toMatchObject({
+      node: 'web1',
+      requests: { total: 250, failed: 1, failedPct: 0.4 },
+      longestGapMs: 200,
+      detectMs: 1700,
+      recoverMs: 6500,
+      lostWrites: 0,
+      ackedWrites: 83,
+      ok: true,
+    });
+    expect(r.targets.every((t) => t.ok)).toBe(true);
+  });
+
+  it('one lost write fails it, and the lost write is named', () => {
+    const r = assemble(
+      fullHa,
+      plan,
+      { times, failedChecks: [], notes: [] },
+      records,
+      [{ id: 'x-1', reason: 'file differs' }],
+      null,
+      83,
+    );
+    expect(r.ok).toBe(false);
+    expect(r.lost).toEqual([{ id: 'x-1', reason: 'file differs' }]);
+    expect(r.detectMs).toBeNull();
+  });
+
+  it('no recovery: recoverMs is null and the drill fails', () => {
+    const r = assemble(
+      fullHa,
+      plan,
+      { times: { ...times, recovered: null }, failedChecks: ['x: y'], notes: [] },
+      records,
+      [],
+      null,
+      0,
+    );
+    expect(r).toMatchObject({ recoverMs: null, ok: false, failedChecks: ['x: y'] });
   });
 });

@@ -12,12 +12,14 @@ const acked = [
 describe('lost writes', () => {
   it('finds missing, changed and half-written writes; identical ones are not lost', () => {
     const stored = parseStoredWrites({
-      writes: [
-        { id: 'a', row_sha256: 'aaa', file_sha256: 'aaa' },
-        { id: 'b', row_sha256: 'bbb', file_sha256: null },
-        { id: 'c', row_sha256: 'xxx', file_sha256: 'ccc' },
-        { id: 'd', row_sha256: 'ddd', file_sha256: 'yyy' },
+      web: 'web1',
+      rows: [
+        { id: 'a', sha256: 'aaa', size: 3, web: 'web1', db: 'db1' },
+        { id: 'b', sha256: 'bbb', size: 3, web: 'web2', db: 'db1' },
+        { id: 'c', sha256: 'xxx', size: 3, web: 'web1', db: 'db2' },
+        { id: 'd', sha256: 'ddd', size: 3, web: 'web1', db: 'db1' },
       ],
+      files: { a: 'aaa', c: 'ccc', d: 'yyy', z: 'zzz' },
     });
     const lost = findLostWrites(acked, stored);
     expect(lost.map((l) => `${l.id}: ${l.reason.split(' (')[0]}`)).toEqual([
@@ -28,10 +30,24 @@ describe('lost writes', () => {
     ]);
   });
 
-  it('reads a bare array and numeric ids too', () => {
-    const stored = parseStoredWrites([{ id: 7, sha256: 's', file_sha256: 's' }]);
+  it('reads numeric ids, and a file without a row as a missing row', () => {
+    const stored = parseStoredWrites({ rows: [{ id: 7, sha256: 's' }], files: { '7': 's', '8': 't' } });
     expect(stored.get('7')).toEqual({ row: 's', file: 's' });
     expect(findLostWrites([{ id: '7', sha256: 's', at: 0 }], stored)).toEqual([]);
+    expect(findLostWrites([{ id: '8', sha256: 't', at: 0 }], stored)).toEqual([
+      { id: '8', reason: 'database row missing' },
+    ]);
+  });
+
+  it('the 503 answer (files null) holds no file', () => {
+    const stored = parseStoredWrites({
+      rows: [{ id: 'a', sha256: 'aaa' }],
+      files: null,
+      error: 'not mounted',
+    });
+    expect(findLostWrites(acked.slice(0, 1), stored)).toEqual([
+      { id: 'a', reason: 'file missing on the shared storage' },
+    ]);
   });
 
   it('an unreadable answer holds nothing, so every write counts as lost', () => {

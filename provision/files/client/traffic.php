@@ -64,8 +64,10 @@ function judge(array $req, int $status, string $body, string $err): array {
     if ($err !== '') { $req['err'] = $err; return $req; }
     if ($status !== 200 || !is_array($j)) { $req['err'] = "HTTP $status: " . substr($body, 0, 160); return $req; }
     $req['web'] = $j['web'] ?? null;
-    $req['db'] = $j['db']['node'] ?? ($j['db'] ?? null);
-    if (!is_string($req['db'])) unset($req['db']);
+    // index.php answers db as {ok, node}, write.php as the node's name.
+    $db = $j['db'] ?? null;
+    $db = is_array($db) ? ($db['node'] ?? null) : $db;
+    if (is_string($db)) $req['db'] = $db;
     if ($req['kind'] === 'write') {
         $req['ok'] = ($j['ok'] ?? false) === true && ($j['sha256'] ?? '') === $req['sha256'];
         if ($req['ok']) $acked[$req['id']] = $req['sha256'];
@@ -74,8 +76,9 @@ function judge(array $req, int $status, string $body, string $err): array {
         $req['ok'] = ($j['file_sha256'] ?? '') === $req['sha256'] && ($j['row_sha256'] ?? '') === $req['sha256'];
         if (!$req['ok']) $req['err'] = 'read-back checksum differs from the acknowledged write';
     } else {
-        $bad = array_keys(array_filter(['db' => $j['db']['ok'] ?? false, 'redis' => $j['redis']['ok'] ?? false,
-            'storage' => $j['storage']['ok'] ?? false], fn ($v) => $v !== true));
+        $parts = [];
+        foreach (['db', 'redis', 'session', 'storage'] as $k) $parts[$k] = is_array($j[$k] ?? null) && ($j[$k]['ok'] ?? false) === true;
+        $bad = array_keys(array_filter($parts, fn ($v) => !$v));
         $req['ok'] = $bad === [];
         if (!$req['ok']) $req['err'] = 'probe reports failing: ' . implode(',', $bad);
         if (isset($j['session']['counter'])) $req['counter'] = (int)$j['session']['counter'];
