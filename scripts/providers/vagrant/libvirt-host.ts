@@ -1,0 +1,112 @@
+// libvirt on a host whose PID 1 is not systemd (CI, containers): start its three daemons by hand,
+// remember their PIDs, and stop exactly those PIDs afterwards.
+
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { execa } from 'execa';
+import { LabError } from '../../core/errors.ts';
+
+export const LIBVIRT_URI = 'qemu:///system';
+
+// Order matters: libvirtd talks to virtlogd (QEMU's logs) and virtlockd (disk leases) at start.
+const DAEMONS = [
+  { name: 'virtlogd', bin: '/usr/sbin/virtlogd', pidFile: '/run/virtlogd.pid' },
+  { name: 'virtlockd', bin: '/usr/sbin/virtlockd', pidFile: '/run/virtlockd.pid' },
+  { name: 'libvirtd', bin: '/usr/sbin/libvirtd', pidFile: '/run/libvirtd.pid' },
+] as const;
+
+// libvirt's stock "default" network is NAT to the outside; a lab must never route off the machine.
+const NAT_AUTOSTART = '/etc/libvirt/qemu/networks/autostart/default.xml';
+
+export interface StartedDaemon {
+  name: string;
+  pid: number;
+}
+
+export interface LibvirtHost {
+  /** Daemons this process started (and will stop); ones already running are left alone. */
+  started: StartedDaemon[];
+  stop(): Promise<void>;
+}
+
+// True while pid is a live (not zombie) process named name: guards against a reused PID.
+function runs(pid: number, name: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.startsWith(`${pid} (${name}) `) && stat.split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function livePid(pidFile: string, name: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && runs(pid, name) ? pid : undefined;
+}
+
+async function waitFor<T>(
+  what: string,
+  ms: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new LabError('LIBVIRT_TIMEOUT', `Timed out after ${ms / 1000}s waiting for ${what}`, {
+        hint: 'Look at /var/log/libvirt/libvirtd.log.',
+      });
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// True when `virsh -c qemu:///system list` answers.
+export async function libvirtAnswers(): Promise<boolean> {
+  const r = await execa('virsh', ['-c', LIBVIRT_URI, 'list', '--all'], { reject: false, timeout: 10_000 });
+  return r.exitCode === 0;
+}
+
+// Starts whichever of virtlogd, virtlockd and libvirtd is not running, and waits until virsh answers.
+export async function startLibvirt(): Promise<LibvirtHost> {
+  for (const d of DAEMONS) {
+    if (!existsSync(d.bin)) {
+      throw new LabError('LIBVIRT_MISSING', `${d.bin} is not installed`, {
+        hint: 'apt-get install libvirt-daemon-system libvirt-clients dnsmasq-base iptables',
+      });
+    }
+  }
+  if (existsSync(NAT_AUTOSTART)) unlinkSync(NAT_AUTOSTART);
+  const started: StartedDaemon[] = [];
+  const host: LibvirtHost = { started, stop: () => stopLibvirt(started) };
+  try {
+    for (const d of DAEMONS) {
+      if (livePid(d.pidFile, d.name)) continue;
+      await execa(d.bin, ['-d'], { timeout: 30_000 });
+      const pid = await waitFor(`${d.pidFile}`, 15_000, () => livePid(d.pidFile, d.name));
+      started.push({ name: d.name, pid });
+    }
+    await waitFor(`virsh -c ${LIBVIRT_URI} list`, 30_000, async () =>
+      (await libvirtAnswers()) ? true : undefined,
+    );
+  } catch (e) {
+    await host.stop();
+    throw e;
+  }
+  return host;
+}
+
+// Stops daemons recorded by startLibvirt (also from another process): SIGTERM in reverse start order,
+// SIGKILL after 15 s; a PID is signalled only while it still names its daemon.
+export async function stopLibvirt(started: StartedDaemon[]): Promise<void> {
+  for (const d of started.splice(0).reverse()) {
+    const alive = () => runs(d.pid, d.name);
+    if (!alive()) continue;
+    process.kill(d.pid, 'SIGTERM');
+    try {
+      await waitFor(`${d.name} (pid ${d.pid}) to exit`, 15_000, () => (alive() ? undefined : true));
+    } catch {
+      if (alive()) process.kill(d.pid, 'SIGKILL');
+    }
+  }
+}
