@@ -1,33 +1,12 @@
-// The thin wrapper over the `vagrant` CLI: the only module that runs it. Argv arrays, VAGRANT_CWD always set.
-import { execa } from 'execa';
+// The lab's `vagrant` commands; with run.ts the only place that runs the vagrant CLI. VAGRANT_CWD always set.
 import { LabError } from '../../core/errors.ts';
 import type { Lab } from '../../core/model.ts';
 import type { SshTarget } from '../types.ts';
-import { vagrantError } from './errors.ts';
-import {
-  errorExit,
-  type MachineRecord,
-  machineStates,
-  parseMachineReadable,
-  sshConfigTexts,
-  uiLines,
-} from './machine-readable.ts';
+import { machineStates, sshConfigTexts, uiLines } from './machine-readable.ts';
+import { type RunOptions, type RunResult, runVagrant, type VagrantProviderName } from './run.ts';
 import { parseSshConfig } from './ssh-config.ts';
 
-export type VagrantProviderName = 'virtualbox' | 'libvirt';
-
-export interface RunOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** Each machine-readable record as it arrives (progress for long `up`s). */
-  onRecord?: (record: MachineRecord) => void;
-}
-
-export interface RunResult {
-  records: MachineRecord[];
-  stdout: string;
-  stderr: string;
-}
+export type { RunOptions, VagrantProviderName };
 
 const MINUTE = 60_000;
 
@@ -40,77 +19,13 @@ export class VagrantCli {
     readonly executable = 'vagrant',
   ) {}
 
-  /** Runs `vagrant <args> --machine-readable`; an error-exit or a non-zero exit becomes a LabError. */
-  async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const argv = [...args, '--machine-readable'];
-    const onLine = function* (line: unknown) {
-      const record = parseMachineReadable(String(line))[0];
-      if (record) opts.onRecord?.(record);
-      yield line;
-    };
-    const r = await execa(this.executable, argv, {
-      reject: false,
-      timeout: opts.timeoutMs ?? 5 * MINUTE,
-      cancelSignal: opts.signal,
-      stdin: 'ignore',
-      stdout: [onLine],
-      env: this.env(),
-    });
-    const stdout = String(r.stdout);
-    const stderr = String(r.stderr);
-    const records = parseMachineReadable(stdout);
-    const code = 'code' in r && r.code ? String(r.code) : undefined;
-    const { failed, exitCode, timedOut, isCanceled } = r;
-    const shortMessage = 'shortMessage' in r ? String(r.shortMessage) : '';
-    this.throwIfFailed(argv, { failed, exitCode, timedOut, isCanceled, code, stderr, shortMessage }, records);
-    return { records, stdout, stderr };
-  }
-
-  private env(): Record<string, string> {
-    const env: Record<string, string> = {
-      VAGRANT_CWD: this.cwd,
-      VAGRANT_CHECKPOINT_DISABLE: '1',
-      VAGRANT_NO_COLOR: '1',
-    };
-    if (this.provider) env.VAGRANT_DEFAULT_PROVIDER = this.provider;
-    return env;
-  }
-
-  private throwIfFailed(
-    argv: string[],
-    r: {
-      failed: boolean;
-      exitCode?: number;
-      timedOut: boolean;
-      isCanceled: boolean;
-      code?: string;
-      stderr: string;
-      shortMessage: string;
-    },
-    records: MachineRecord[],
-  ): void {
-    const command = `vagrant ${argv.join(' ')}`;
-    if (r.code === 'ENOENT') {
-      throw new LabError('VAGRANT_MISSING', `${this.executable} is not installed or not on PATH`, {
-        hint: 'Install Vagrant (https://developer.hashicorp.com/vagrant/install), or use `--provider nspawn` on Linux.',
-      });
-    }
-    if (r.isCanceled)
-      throw new LabError('INTERRUPTED', `${command} was interrupted`, { hint: 'Run the command again.' });
-    if (r.timedOut) {
-      throw new LabError('VAGRANT_TIMEOUT', r.shortMessage, {
-        hint: `Run \`${command}\` in ${this.cwd} to see where it hangs.`,
-      });
-    }
-    const error = errorExit(records);
-    if (error)
-      throw vagrantError(error.errorClass, error.message, { argv, lab: this.lab, provider: this.provider });
-    if (r.failed) {
-      throw new LabError('VAGRANT_FAILED', `${command} failed with exit code ${r.exitCode ?? '?'}`, {
-        hint: `Run it in ${this.cwd} to see the full output.`,
-        details: r.stderr.split('\n').slice(-20),
-      });
-    }
+  /** Runs `vagrant <args> --machine-readable` for this lab. */
+  run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return runVagrant(
+      args,
+      { cwd: this.cwd, lab: this.lab, provider: this.provider, executable: this.executable },
+      opts,
+    );
   }
 
   /** State id per machine (running, poweroff, not_created, ...). `vagrant status` exits 0 even when it fails. */

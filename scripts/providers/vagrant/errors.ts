@@ -5,7 +5,7 @@ import type { Lab } from '../../core/model.ts';
 export interface ErrorContext {
   /** The vagrant argv as run, for the message. */
   argv: string[];
-  lab: Lab;
+  lab?: Lab;
   provider?: 'virtualbox' | 'libvirt';
 }
 
@@ -18,7 +18,7 @@ export function networksConfLine(lab: Lab): string {
 
 function boxAdvice(ctx: ErrorContext): string {
   const provider = ctx.provider ?? 'virtualbox';
-  const box = ctx.lab.boxes[provider];
+  const box = ctx.lab?.boxes[provider] ?? '<box>';
   return `Add the box first: \`vagrant box add ${box} --provider ${provider}\`; offline: \`vagrant box add ${box} ./file.box\` (or \`npm run lab:box\` to build one).`;
 }
 
@@ -26,7 +26,7 @@ const ADVICE: Record<string, Advice> = {
   VirtualBoxInvalidHostSubnet: {
     code: 'VAGRANT_VBOX_SUBNET',
     hint: (ctx) =>
-      `VirtualBox only allows host-only networks listed in /etc/vbox/networks.conf. Add this line to it (as root): ${networksConfLine(ctx.lab)}`,
+      `VirtualBox only allows host-only networks listed in /etc/vbox/networks.conf. Add this line to it (as root): ${ctx.lab ? networksConfLine(ctx.lab) : '* <lab subnet>'}`,
   },
   BoxAddShortNotFound: { code: 'VAGRANT_BOX_MISSING', hint: boxAdvice },
   BoxNotFound: { code: 'VAGRANT_BOX_MISSING', hint: boxAdvice },
@@ -41,7 +41,7 @@ const ADVICE: Record<string, Advice> = {
   ProviderNotUsable: {
     code: 'VAGRANT_NO_PROVIDER',
     hint: (ctx) =>
-      `The ${ctx.provider ?? 'chosen'} provider is not usable here (see the message); run \`npm run lab -- preflight\` for what to install.`,
+      `The ${ctx.provider ?? 'chosen'} provider is not usable here (see the message): install or start it, or choose another with --provider.`,
   },
   FogLibvirtConnectionError: {
     code: 'VAGRANT_LIBVIRT_DOWN',
