@@ -33,7 +33,8 @@ function timed(callable $fn): array
 {
     $start = hrtime(true);
     try {
-        return ['ok' => true, 'ms' => ms($start), 'value' => $fn(), 'error' => null];
+        $value = $fn();
+        return ['ok' => true, 'ms' => ms($start), 'value' => $value, 'error' => null];
     } catch (Throwable $e) {
         return ['ok' => false, 'ms' => ms($start), 'value' => null, 'error' => $e->getMessage()];
     }
