@@ -1,0 +1,147 @@
+// What the host needs to run a lab in nspawn containers; checks only, changes nothing.
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Lab } from '../../core/model.ts';
+import { contains, ipToInt, parseSubnet, type Subnet } from '../../core/net.ts';
+import type { PreflightResult } from '../types.ts';
+import { run } from './exec.ts';
+import { inotifyInstances, MIN_INOTIFY_INSTANCES } from './limits.ts';
+import { bridgeName, vethName } from './naming.ts';
+
+/** Whether an executable of this name is on PATH (or in sbin, which a root PATH may lack). */
+export function onPath(program: string): boolean {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
+  return dirs.some((d) => {
+    try {
+      accessSync(join(d, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+interface IpAddrJson {
+  ifname: string;
+  master?: string;
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+
+/** Host interfaces other than the lab's bridge whose IPv4 network overlaps the lab subnet (`ip -j addr`). */
+export function subnetConflicts(links: IpAddrJson[], subnet: Subnet, bridge: string): string[] {
+  const out: string[] = [];
+  for (const link of links) {
+    if (link.ifname === bridge) continue;
+    for (const a of link.addr_info ?? []) {
+      const theirs = a.family === 'inet' ? parseSubnet(`${a.local}/${Math.max(a.prefixlen, 8)}`) : undefined;
+      if (!theirs) continue;
+      const overlap =
+        contains(subnet, theirs.network) ||
+        contains(theirs, subnet.network) ||
+        contains(subnet, ipToInt(a.local)!);
+      if (overlap) out.push(`${link.ifname} has ${a.local}/${a.prefixlen}`);
+    }
+  }
+  return out;
+}
+
+/** Node veths that exist on the host but not on this lab's bridge: another lab uses the same names. */
+export function vethConflicts(links: IpAddrJson[], lab: Lab): string[] {
+  const bridge = bridgeName(lab.name);
+  const byName = new Map(links.map((l) => [l.ifname, l]));
+  return lab.nodes
+    .map((n) => byName.get(vethName(lab.name, n.name)))
+    .filter((l): l is IpAddrJson => l !== undefined && l.master !== bridge)
+    .map((l) => `${l.ifname}${l.master ? ` (on ${l.master})` : ''}`);
+}
+
+const result = (id: string, ok: boolean, message: string, hint?: string): PreflightResult => ({
+  id,
+  ok,
+  message,
+  hint,
+});
+
+/** Every check the nspawn provider needs before `up`. */
+export async function nspawnPreflight(lab: Lab): Promise<PreflightResult[]> {
+  const linux = process.platform === 'linux';
+  const root = process.getuid?.() === 0;
+  const out = [
+    result(
+      'nspawn.linux',
+      linux,
+      `platform is ${process.platform}`,
+      'The nspawn provider runs on Linux only; use the vagrant provider.',
+    ),
+    result(
+      'nspawn.root',
+      root,
+      root ? 'running as root' : 'not running as root',
+      'Run as root (sudo): containers, bridges and mounts need it.',
+    ),
+    ...['systemd-nspawn', 'debootstrap', 'ip'].map((p) =>
+      result(
+        `nspawn.${p}`,
+        onPath(p),
+        `${p} ${onPath(p) ? 'found' : 'missing'}`,
+        'apt-get install systemd-container debootstrap iproute2',
+      ),
+    ),
+    result(
+      'nspawn.fuse',
+      existsSync('/dev/fuse'),
+      '/dev/fuse for GlusterFS clients',
+      'modprobe fuse (GlusterFS clients on web nodes mount through FUSE).',
+    ),
+    // Not listed until the module loads, which mount does by itself: a warning only.
+    {
+      ...result(
+        'nspawn.overlay',
+        hasOverlay(),
+        'overlay filesystem listed in /proc/filesystems',
+        'modprobe overlay',
+      ),
+      warning: !hasOverlay(),
+    },
+  ];
+  if (!linux || !onPath('ip')) return out;
+  const inotify = inotifyInstances();
+  const low = inotify < MIN_INOTIFY_INSTANCES;
+  out.push({
+    ...result(
+      'nspawn.inotify',
+      !low,
+      `fs.inotify.max_user_instances is ${inotify}${low ? `: up raises it to ${MIN_INOTIFY_INSTANCES}` : ''}`,
+      `sysctl -w fs.inotify.max_user_instances=${MIN_INOTIFY_INSTANCES}`,
+    ),
+    warning: low,
+  });
+  const links = JSON.parse((await run(['ip', '-j', 'addr'])).stdout) as IpAddrJson[];
+  const subnet = subnetConflicts(links, lab.subnet, bridgeName(lab.name));
+  out.push(
+    result(
+      'nspawn.subnet',
+      subnet.length === 0,
+      subnet.length
+        ? `${lab.subnet.cidr} is already used: ${subnet.join(', ')}`
+        : `${lab.subnet.cidr} is free on this host`,
+      'Give the lab another network.subnet, or destroy the lab that uses it.',
+    ),
+  );
+  const veths = vethConflicts(links, lab);
+  out.push(
+    result(
+      'nspawn.veth',
+      veths.length === 0,
+      veths.length
+        ? `another lab uses the node interfaces ${veths.join(', ')}`
+        : 'node interface names are free',
+      'Destroy the other lab, or rename this lab (interface names derive from the lab name).',
+    ),
+  );
+  return out;
+}
+
+function hasOverlay(): boolean {
+  return existsSync('/proc/filesystems') && /\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'));
+}

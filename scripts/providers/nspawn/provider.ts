@@ -1,0 +1,142 @@
+// The nspawn provider: each node a systemd-nspawn container on an overlay of the shared image, one bridge per lab.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabError } from '../../core/errors.ts';
+import type { Lab, Node } from '../../core/model.ts';
+import type { LabPaths } from '../../core/paths.ts';
+import { ensureLabKey } from '../../core/sshkey.ts';
+import type { NodeStatus, PreflightResult, Provider, ProviderOptions, SshTarget } from '../types.ts';
+import { cgroupProcs, removeCgroup } from './cgroups.ts';
+import { ensureImage } from './image.ts';
+import { ensureInotifyInstances, MIN_INOTIFY_INSTANCES } from './limits.ts';
+import { launch, type MachineRecord, machineFiles, mountDisk, readRecord } from './machine.ts';
+import { removeTree } from './mounts.ts';
+import { createNodeLink, deleteBridge, ensureBridge } from './network.ts';
+import { powerCut, runningPid, shutdown } from './power.ts';
+import { nspawnPreflight } from './preflight.ts';
+import { waitForSsh } from './ssh-probe.ts';
+
+// Boot to SSH measured well under 10 s; the margin covers a loaded 2-core host booting ten at once.
+const SSH_TIMEOUT_MS = 120_000;
+
+/** Runs a lab's nodes as systemd-nspawn containers on this Linux host (root only). */
+export class NspawnProvider implements Provider {
+  readonly name = 'nspawn' as const;
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly paths: LabPaths,
+  ) {}
+
+  preflight(lab: Lab): Promise<PreflightResult[]> {
+    return nspawnPreflight(lab);
+  }
+
+  async up(nodes: Node[], opts: ProviderOptions = {}): Promise<void> {
+    const rootfs = await ensureImage({
+      signal: opts.signal,
+      onProgress: (m) => opts.onProgress?.('image', m),
+    });
+    const raised = ensureInotifyInstances();
+    if (raised !== undefined)
+      opts.onProgress?.(
+        'host',
+        `fs.inotify.max_user_instances raised from ${raised} to ${MIN_INOTIFY_INSTANCES}`,
+      );
+    await ensureBridge(this.lab);
+    await Promise.all(nodes.map((n) => this.boot(n, rootfs, opts)));
+  }
+
+  async start(node: Node, opts: ProviderOptions = {}): Promise<void> {
+    const record = readRecord(this.paths, node.name);
+    if (!record) {
+      throw new LabError('NSPAWN_NO_MACHINE', `${node.name} has no container to start`, {
+        hint: 'Create it with `lab up` first.',
+      });
+    }
+    ensureInotifyInstances();
+    await ensureBridge(this.lab);
+    await this.boot(node, record.lowerdir, opts);
+  }
+
+  async halt(node: Node, opts: { force: boolean } & ProviderOptions): Promise<void> {
+    const record = readRecord(this.paths, node.name);
+    if (!record) return;
+    opts.onProgress?.(node.name, opts.force ? 'power cut' : 'shutting down');
+    if (opts.force) await powerCut(this.paths, record);
+    else if (!(await shutdown(this.paths, record)))
+      opts.onProgress?.(node.name, 'no clean shutdown in time: power cut');
+    opts.onProgress?.(node.name, 'stopped');
+  }
+
+  async destroy(opts: ProviderOptions = {}): Promise<void> {
+    for (const record of this.records()) {
+      opts.onProgress?.(record.node, 'destroying');
+      await powerCut(this.paths, record);
+      removeCgroup(record.cgroup);
+    }
+    removeCgroup(this.lab.name);
+    await deleteBridge(this.lab);
+    await removeTree(this.paths.machines);
+  }
+
+  async status(): Promise<NodeStatus[]> {
+    return this.lab.nodes.map((n) => {
+      const record = readRecord(this.paths, n.name);
+      const pid = record ? runningPid(this.paths, record) : undefined;
+      if (pid !== undefined) return { name: n.name, state: 'running', detail: `pid ${pid}` };
+      if (record && cgroupProcs(record.cgroup).length > 0) {
+        return {
+          name: n.name,
+          state: 'unknown',
+          detail: 'container left running by a crashed nspawn: up or destroy cleans it',
+        };
+      }
+      return {
+        name: n.name,
+        state: existsSync(machineFiles(this.paths, n.name).upper) ? 'stopped' : 'absent',
+      };
+    });
+  }
+
+  async sshTarget(node: Node): Promise<SshTarget> {
+    return { host: node.ip, port: 22, user: 'root', privateKeyPath: ensureLabKey(this.paths).privateKeyPath };
+  }
+
+  // Running nodes are left alone; stopped or new ones get their disk, a fresh link and a boot.
+  private async boot(node: Node, rootfs: string, opts: ProviderOptions): Promise<void> {
+    const key = ensureLabKey(this.paths);
+    const existing = readRecord(this.paths, node.name);
+    if (existing && runningPid(this.paths, existing) !== undefined) return;
+    // Whatever a crashed run left (an orphaned container, a mount, a namespace) goes before a new boot.
+    if (existing) await powerCut(this.paths, existing);
+    opts.onProgress?.(node.name, existing ? 'starting' : 'creating');
+    const record = await mountDisk(this.lab, this.paths, node, rootfs, key.publicKey);
+    await createNodeLink(this.lab.name, record);
+    const pid = launch(this.paths, node, record);
+    opts.onProgress?.(node.name, `booting (pid ${pid})`);
+    const ms = await waitForSsh(node.ip, key.privateKeyPath, SSH_TIMEOUT_MS, opts.signal).catch(
+      (e: unknown) => {
+        throw withConsoleTail(e, join(this.paths.logs, `${node.name}.console.log`));
+      },
+    );
+    opts.onProgress?.(node.name, `ssh ready after ${(ms / 1000).toFixed(1)} s`);
+  }
+
+  // Every node this lab ever created, from the records on disk: destroy must also find nodes gone from the lab file.
+  private records(): MachineRecord[] {
+    if (!existsSync(this.paths.machines)) return [];
+    return readdirSync(this.paths.machines)
+      .map((name) => readRecord(this.paths, name))
+      .filter((r): r is MachineRecord => r !== undefined);
+  }
+}
+
+// The last lines of the node's console say why it did not come up (e.g. systemd failing to start).
+function withConsoleTail(e: unknown, consoleLog: string): unknown {
+  if (!(e instanceof LabError) || !existsSync(consoleLog)) return e;
+  const tail = readFileSync(consoleLog, 'utf8').trimEnd().split('\n').slice(-8);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the console's colour codes
+  const plain = tail.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+  return new LabError(e.code, e.message, { hint: e.hint, cause: e, details: [`${consoleLog}:`, ...plain] });
+}

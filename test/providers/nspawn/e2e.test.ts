@@ -1,0 +1,111 @@
+// End to end: two real containers on 10.0.92.0/24, reached with ssh2, power-cut, restarted and destroyed.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLabFile, REPO_ROOT } from '../../../scripts/core/model.ts';
+import { labPaths } from '../../../scripts/core/paths.ts';
+import { bridgeName, netnsName, vethName } from '../../../scripts/providers/nspawn/naming.ts';
+import { onPath } from '../../../scripts/providers/nspawn/preflight.ts';
+import { processRunning } from '../../../scripts/providers/nspawn/process.ts';
+import { NspawnProvider } from '../../../scripts/providers/nspawn/provider.ts';
+import type { SshTarget } from '../../../scripts/providers/types.ts';
+
+function skipReason(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux';
+  if (process.getuid?.() !== 0) return 'needs root';
+  for (const tool of ['systemd-nspawn', 'debootstrap']) if (!onPath(tool)) return `${tool} is missing`;
+  return undefined;
+}
+
+function sshRun(target: SshTarget, command: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client.once('error', reject);
+    client.once('ready', () => {
+      client.exec(command, (err, stream) => {
+        if (err) return reject(err);
+        let out = '';
+        stream.on('data', (d: Buffer) => (out += d.toString()));
+        stream.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        stream.once('close', (code: number) => {
+          client.end();
+          resolve({ code, out: out.trim() });
+        });
+      });
+    });
+    client.connect({
+      ...target,
+      username: target.user,
+      privateKey: readFileSync(target.privateKeyPath),
+      readyTimeout: 10_000,
+    });
+  });
+}
+
+const reason = skipReason();
+const { lab } = loadLabFile(join(REPO_ROOT, 'test/fixtures/labs/nspawn-test.yaml'));
+// State in a temporary directory: the test never touches the repository's .lab/.
+const base = reason ? join(tmpdir(), 'nspawn-test-skipped') : mkdtempSync(join(tmpdir(), 'nspawn-test-'));
+const paths = labPaths(lab.name, base);
+const provider = new NspawnProvider(lab, paths);
+const [alpha, beta] = lab.nodes as [(typeof lab.nodes)[0], (typeof lab.nodes)[0]];
+const timings: Record<string, number> = {};
+
+async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t = Date.now();
+  const r = await fn();
+  timings[name] = Date.now() - t;
+  return r;
+}
+
+describe.skipIf(reason)(`nspawn provider end to end${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  beforeAll(() => timed('up', () => provider.up(lab.nodes)), 900_000);
+  afterAll(async () => {
+    await provider.destroy();
+    rmSync(base, { recursive: true, force: true });
+    console.log('nspawn e2e timings (ms):', JSON.stringify(timings));
+  }, 120_000);
+
+  it('boots both nodes, each answering SSH with its own hostname', async () => {
+    for (const node of lab.nodes)
+      expect((await sshRun(await provider.sshTarget(node), 'hostname')).out).toBe(node.name);
+    expect((await provider.status()).map((s) => s.state)).toEqual(['running', 'running']);
+  });
+
+  it('lets beta reach alpha on the lab network, and nothing off it', async () => {
+    const ping = await sshRun(await provider.sshTarget(beta), `ping -c 1 -W 2 ${alpha.ip}`);
+    expect(ping.code, ping.out).toBe(0);
+    const routes = await sshRun(await provider.sshTarget(beta), 'ip -4 route');
+    expect(routes.out).not.toMatch(/default/);
+  });
+
+  it('keeps a file written before a power cut, and boots again', async () => {
+    const target = await provider.sshTarget(alpha);
+    expect((await sshRun(target, 'echo kept > /root/marker && sync')).code).toBe(0);
+    await timed('haltForce', () => provider.halt(alpha, { force: true }));
+    expect((await provider.status()).find((s) => s.name === 'alpha')?.state).toBe('stopped');
+    await timed('startAfterForce', () => provider.start(alpha));
+    expect((await sshRun(target, 'cat /root/marker')).out).toBe('kept');
+  }, 180_000);
+
+  it('halts gracefully and starts again', async () => {
+    await timed('haltGraceful', () => provider.halt(beta, { force: false }));
+    expect((await provider.status()).find((s) => s.name === 'beta')?.state).toBe('stopped');
+    await timed('startAfterGraceful', () => provider.start(beta));
+    expect((await sshRun(await provider.sshTarget(beta), 'hostname')).out).toBe('beta');
+  }, 180_000);
+
+  it('destroys everything it made: no process, mount, bridge or directory', async () => {
+    const pids = lab.nodes.map((n) => Number(readFileSync(join(paths.machines, n.name, 'pid'), 'utf8')));
+    await timed('destroy', () => provider.destroy());
+    for (const pid of pids) expect(processRunning(pid), `pid ${pid}`).toBe(false);
+    for (const n of lab.nodes) expect(existsSync(`/sys/class/net/${vethName(lab.name, n.name)}`)).toBe(false);
+    for (const n of lab.nodes) expect(existsSync(`/run/netns/${netnsName(lab.name, n.name)}`)).toBe(false);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(base);
+    expect(existsSync(`/sys/class/net/${bridgeName(lab.name)}`)).toBe(false);
+    expect(existsSync(paths.machines)).toBe(false);
+    expect((await provider.status()).map((s) => s.state)).toEqual(['absent', 'absent']);
+  }, 120_000);
+});
