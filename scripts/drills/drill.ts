@@ -44,13 +44,20 @@ export async function runDrill(
   );
   const ex = await exercise(ctx, plan, s, traffic);
   const { records } = await fetchRecords(ctx.remote, traffic);
-  ledger.push(...ackedWrites(records));
+  const acked = ackedWrites(records);
+  ledger.push(...acked);
   const lost = await lostWrites(ctx, client, ledger, ex.notes);
   const detect =
     plan.scenario === 'power-cycle'
       ? null
       : await measureDetection(ctx.lab, ctx.remote, await ctx.running(), plan.nodes[0]!, ex.times.inject);
-  return { result: assemble(ctx.lab, plan, ex, records, lost, detect, ledger.length), records };
+  return {
+    result: assemble(ctx.lab, plan, ex, records, lost, detect, {
+      checked: ledger.length,
+      thisDrill: acked.length,
+    }),
+    records,
+  };
 }
 
 /** Inject, observe, recover in a finally, a tail of traffic, then the generator stopped by PID. */

@@ -8,7 +8,9 @@ import { jsonSummary, renderMarkdown } from '../report/drills.ts';
 import { renderTimeline } from '../report/svg.ts';
 import { type DrillSettings, runDrill } from './drill.ts';
 import { findHolder } from './holders.ts';
+import { loadLedger, saveLedger } from './ledger.ts';
 import { planDrills } from './plan.ts';
+import { trafficNode } from './traffic.ts';
 import type { AckedWrite, DrillOptions, DrillReport } from './types.ts';
 import { requireSteadyState } from './verify.ts';
 
@@ -47,7 +49,8 @@ export async function runDrills(
     recoverDeadlineMs: 300_000,
     progress,
   };
-  const ledger: AckedWrite[] = [];
+  const client = trafficNode(ctx.lab, running);
+  const ledger: AckedWrite[] = await loadLedger(ctx.remote, client);
   let stopped = false;
   const stamp = startedAt.replace(/[:.]/g, '-');
   mkdirSync(ctx.paths.reports, { recursive: true });
@@ -66,6 +69,7 @@ export async function runDrills(
       break;
     }
     const { result, records } = await runDrill(ctx, plan, ledger, settings);
+    await saveLedger(ctx.remote, client, ledger);
     const base = join(ctx.paths.reports, `drill-${stamp}-${i + 1}-${plan.label}`);
     writeFileSync(`${base}.jsonl`, records.map((r) => JSON.stringify(r)).join('\n'));
     result.files = { records: `${base}.jsonl`, svg: `${base}.svg` };

@@ -77,7 +77,7 @@ export function assemble(
   records: RequestRecord[],
   lost: LostWrite[],
   detect: { ms: number; by: string } | null,
-  acked: number,
+  acked: { checked: number; thisDrill: number },
 ): DrillResult {
   const s = summarize(records);
   const roles = plan.scenario === 'power-cycle' ? [] : nodeByName(lab, plan.nodes[0]!).roles;
@@ -93,7 +93,8 @@ export function assemble(
     recoverMs: ex.times.recovered === null ? null : ex.times.recovered - ex.times.restart,
     lostWrites: lost.length,
     lost: lost.slice(0, 50),
-    ackedWrites: acked,
+    ackedWrites: acked.checked,
+    ackedThisDrill: acked.thisDrill,
     perWeb: s.perWeb,
     perDb: s.perDb,
     times: ex.times,

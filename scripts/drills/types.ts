@@ -58,7 +58,10 @@ export interface DrillResult {
   recoverMs: number | null;
   lostWrites: number;
   lost: LostWrite[];
+  /** Acknowledged writes checked afterwards: this drill's and every earlier drill's on this lab. */
   ackedWrites: number;
+  /** Writes acknowledged during this drill. */
+  ackedThisDrill: number;
   perWeb: Record<string, number>;
   perDb: Record<string, number>;
   /** ms since the epoch: traffic start and end, halt, restart command, back in service. */

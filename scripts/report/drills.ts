@@ -52,7 +52,7 @@ function drillSection(d: DrillResult): string[] {
   );
   out.push(
     `| time until back and rejoined | ${secs(d.recoverMs)} |`,
-    `| acknowledged writes checked | ${d.ackedWrites} |`,
+    `| acknowledged writes (this drill / checked) | ${d.ackedThisDrill} / ${d.ackedWrites} |`,
   );
   out.push(`| lost writes | ${d.lostWrites} |`);
   out.push(`| served by web | ${fmtCounts(d.perWeb)} |`, `| served by db | ${fmtCounts(d.perDb)} |`, '');

@@ -65,7 +65,7 @@ describe('assembling a drill result', () => {
       records,
       [],
       { ms: 1700, by: 'lb1' },
-      83,
+      { checked: 83, thisDrill: 40 },
     );
     expect(r).toMatchObject({
       node: 'web1',
@@ -75,6 +75,7 @@ describe('assembling a drill result', () => {
       recoverMs: 6500,
       lostWrites: 0,
       ackedWrites: 83,
+      ackedThisDrill: 40,
       ok: true,
     });
     expect(r.targets.every((t) => t.ok)).toBe(true);
@@ -88,7 +89,7 @@ describe('assembling a drill result', () => {
       records,
       [{ id: 'x-1', reason: 'file differs' }],
       null,
-      83,
+      { checked: 83, thisDrill: 40 },
     );
     expect(r.ok).toBe(false);
     expect(r.lost).toEqual([{ id: 'x-1', reason: 'file differs' }]);
@@ -103,7 +104,7 @@ describe('assembling a drill result', () => {
       records,
       [],
       null,
-      0,
+      { checked: 0, thisDrill: 0 },
     );
     expect(r).toMatchObject({ recoverMs: null, ok: false, failedChecks: ['x: y'] });
   });

@@ -54,3 +54,12 @@ describe('lost writes', () => {
     expect(findLostWrites(acked, parseStoredWrites('<html>'))).toHaveLength(5);
   });
 });
+
+describe('acknowledged-write ledger', () => {
+  it('round-trips JSON lines and skips a torn line', async () => {
+    const { parseLedger } = await import('../../scripts/drills/ledger.ts');
+    const text = `${JSON.stringify(acked[0])}\n${JSON.stringify(acked[1])}\n{"id":"c","sha`;
+    expect(parseLedger(text)).toEqual(acked.slice(0, 2));
+    expect(parseLedger('')).toEqual([]);
+  });
+});

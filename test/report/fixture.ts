@@ -19,6 +19,7 @@ export const drill: DrillResult = {
   lostWrites: 0,
   lost: [],
   ackedWrites: 130,
+  ackedThisDrill: 120,
   perWeb: s.perWeb,
   perDb: s.perDb,
   times: {
