@@ -14,6 +14,7 @@ source "$LAB_PROVISION_DIR/files/web/nextcloud.sh"
 MOUNT=/srv/labdata
 PROBE_ROOT=/var/www/lab-probe
 PHP_ETC=/etc/php/8.2
+SKIP_NOTE=/var/lib/lab/nextcloud-skip-reason
 
 setup_php() {
   local restart=0
@@ -90,9 +91,13 @@ apply() {
   setup_mount
   setup_probe
   if [[ -n ${NEXTCLOUD_ARCHIVE:-} ]]; then
+    [[ -f $SKIP_NOTE ]] && rm -f "$SKIP_NOTE" && changed "removed $SKIP_NOTE"
     nextcloud_apply
   else
-    skipped "Nextcloud not installed on $NODE_NAME: ${NEXTCLOUD_SKIP_REASON:-NEXTCLOUD_ARCHIVE is empty}"
+    local reason="Nextcloud not installed on $NODE_NAME: ${NEXTCLOUD_SKIP_REASON:-NEXTCLOUD_ARCHIVE is empty}"
+    # The Nextcloud checks read this to say why they skip.
+    echo "$reason" | put_file "$SKIP_NOTE" 0644 || true
+    skipped "$reason"
   fi
 }
 
