@@ -8,7 +8,7 @@ import { ackedWrites } from './metrics.ts';
 import type { DrillPlan } from './plan.ts';
 import { fetchRecords, startTraffic, stopTraffic, type TrafficRun, trafficNode } from './traffic.ts';
 import type { AckedWrite, DrillResult, LostWrite, RequestRecord } from './types.ts';
-import { failedChecks, storedWrites, waitHealthy } from './verify.ts';
+import { storedWrites, waitHealthy } from './verify.ts';
 import { findLostWrites } from './writes.ts';
 
 export interface DrillSettings {
@@ -106,9 +106,9 @@ async function recoverAndWait(
 ): Promise<void> {
   try {
     await recover(ctx, plan.nodes, plan.scenario === 'power-cycle');
-    const healthy = await waitHealthy(ctx, s.recoverDeadlineMs - (Date.now() - ex.times.restart));
+    const healthy = await waitHealthy(ctx, plan.nodes, s.recoverDeadlineMs - (Date.now() - ex.times.restart));
     ex.times.recovered = healthy.at;
-    ex.failedChecks = failedChecks(healthy.report);
+    ex.failedChecks = healthy.failing;
     s.progress.info(
       healthy.at
         ? `${plan.label}: back, every check passes after ${((healthy.at - ex.times.restart) / 1000).toFixed(1)} s`

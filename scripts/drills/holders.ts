@@ -43,10 +43,10 @@ export function servingNode(rows: StatRow[], lab: Lab, port: number): string | u
   return pick ? nodeOf(pick) : undefined;
 }
 
-/** Which node's `ip -br addr` output carries the VIP. */
-export function vipHolder(outputs: { node: string; text: string }[], vip: string): string | undefined {
+/** Which nodes' `ip -br addr` output carries the VIP (more than one is a split brain). */
+export function vipHolder(outputs: { node: string; text: string }[], vip: string): string[] {
   const re = new RegExp(`(^|\\s)${vip.replace(/\./g, '\\.')}/\\d+`, 'm');
-  return outputs.find((o) => re.test(o.text))?.node;
+  return outputs.filter((o) => re.test(o.text)).map((o) => o.node);
 }
 
 // Reads the stats socket named in haproxy.cfg; a constant script, the socket path never comes from us.
@@ -75,6 +75,24 @@ async function holderViaRouters(
   return undefined;
 }
 
+/** The running nodes of `role` whose addresses include `vip`. */
+export async function vipHolders(
+  lab: Lab,
+  remote: Remote,
+  running: Set<string>,
+  role: 'lb' | 'router',
+  vip: string,
+): Promise<string[]> {
+  const nodes = nodesWithRole(lab, role).filter((n) => running.has(n.name));
+  const outputs = await Promise.all(
+    nodes.map(async (n) => ({
+      node: n.name,
+      text: (await remote.exec(n.name, ['ip', '-br', 'addr'], { timeoutMs: 10_000 })).stdout,
+    })),
+  );
+  return vipHolder(outputs, vip);
+}
+
 async function holderViaVip(
   lab: Lab,
   remote: Remote,
@@ -84,13 +102,8 @@ async function holderViaVip(
   const vip = role === 'lb' ? lab.vips.front : lab.vips.router;
   const nodes = nodesWithRole(lab, role).filter((n) => running.has(n.name));
   if (!vip) return nodes.length === 1 ? nodes[0]!.name : undefined;
-  const outputs = await Promise.all(
-    nodes.map(async (n) => ({
-      node: n.name,
-      text: (await remote.exec(n.name, ['ip', '-br', 'addr'], { timeoutMs: 10_000 })).stdout,
-    })),
-  );
-  return vipHolder(outputs, vip);
+  const holders = await vipHolders(lab, remote, running, role, vip);
+  return holders.length === 1 ? holders[0] : undefined;
 }
 
 /** The node serving `role` now, with a sentence saying how that was found. */

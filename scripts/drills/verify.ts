@@ -5,6 +5,7 @@ import { runChecks, type VerifyReport } from '../checks/run.ts';
 import { LabError } from '../core/errors.ts';
 import { frontAddress } from '../core/model.ts';
 import type { LabContext } from '../engine/context.ts';
+import { rejoinPending } from './rejoin.ts';
 import { parseStoredWrites, type StoredWrite } from './writes.ts';
 
 /** The checks that did not pass, as "id: summary" lines a student can read. */
@@ -26,17 +27,26 @@ export async function requireSteadyState(ctx: LabContext): Promise<void> {
   );
 }
 
-/** Polls the checks until all pass or the deadline; returns when they passed (ms since epoch) and the last report. */
+/**
+ * Polls until every check passes and the restarted nodes are UP again on their balancers, or the
+ * deadline; returns when (ms since epoch, null if never) and what still failed last.
+ */
 export async function waitHealthy(
   ctx: LabContext,
+  nodes: string[],
   deadlineMs: number,
   intervalMs = 2000,
-): Promise<{ at: number | null; report: VerifyReport }> {
+): Promise<{ at: number | null; failing: string[] }> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const report = await runChecks(ctx, ALL_CHECKS, { timeoutMs: 30_000 });
-    if (report.ok) return { at: Date.now(), report };
-    if (Date.now() + intervalMs > until) return { at: null, report };
+    const running = await ctx.running();
+    const pending = (
+      await Promise.all(nodes.map((n) => rejoinPending(ctx.lab, ctx.remote, running, n)))
+    ).flat();
+    const failing = [...failedChecks(report), ...pending.map((p) => `not back in service: ${p}`)];
+    if (failing.length === 0) return { at: Date.now(), failing };
+    if (Date.now() + intervalMs > until) return { at: null, failing };
     await new Promise((res) => setTimeout(res, intervalMs));
   }
 }

@@ -63,7 +63,9 @@ describe('role holders', () => {
       { node: 'lb1', text: 'lo UNKNOWN 127.0.0.1/8\nhost0@if5 UP 10.0.2.11/24 10.0.2.100/32\n' },
       { node: 'lb2', text: 'lo UNKNOWN 127.0.0.1/8\nhost0@if6 UP 10.0.2.12/24 10.0.2.10/32\n' },
     ];
-    expect(vipHolder(outputs, '10.0.2.10')).toBe('lb2');
-    expect(vipHolder(outputs.slice(0, 1), '10.0.2.10')).toBeUndefined();
+    expect(vipHolder(outputs, '10.0.2.10')).toEqual(['lb2']);
+    expect(vipHolder(outputs.slice(0, 1), '10.0.2.10')).toEqual([]);
+    const both = [outputs[0]!, { node: 'lb1b', text: 'host0 UP 10.0.2.10/32' }, outputs[1]!];
+    expect(vipHolder(both, '10.0.2.10')).toEqual(['lb1b', 'lb2']);
   });
 });
