@@ -38,11 +38,24 @@ render_main_conf() {
   if [[ $primary != "$NODE_IP" ]]; then echo "replicaof $primary 6379"; fi
 }
 
+# What redis-follow.sh (ExecStartPre) needs: the Sentinels on other nodes, and this node's address.
+render_follow_conf() {
+  local others
+  others=$(list_ips "${SENTINEL_NODES:-}" | grep -vx "$NODE_IP" | paste -sd' ' -)
+  printf 'MASTER_NAME=%s\nSELF_IP=%s\nOTHER_SENTINELS="%s"\n' "$MASTER_NAME" "$NODE_IP" "$others"
+}
+
 ours() { grep -qx 'include /etc/redis/lab.conf' /etc/redis/redis.conf 2>/dev/null; }
 
 restart=0
 ensure_role_packages redis
 render_lab_conf | put_file /etc/redis/lab.conf 0640 redis:redis && restart=1
+render_follow_conf | put_file /etc/redis/lab-follow.conf 0644 || true
+put_file /usr/local/lib/lab/redis-follow.sh 0755 <"$LAB_PROVISION_DIR/files/redis/redis-follow.sh" || true
+if put_file /etc/systemd/system/redis-server.service.d/lab.conf 0644 <"$LAB_PROVISION_DIR/files/redis/redis-server-lab.conf"; then
+  systemctl daemon-reload
+  restart=1
+fi
 if ! ours; then
   primary=$(current_primary)
   [[ -n $primary ]] || die "no primary known for Redis: REDIS_INITIAL_PRIMARY is not in REDIS_NODES"
