@@ -58,6 +58,9 @@ export async function runVagrant(args: string[], ctx: RunContext, opts: RunOptio
     reject: false,
     timeout: opts.timeoutMs ?? 300_000,
     cancelSignal: opts.signal,
+    // SIGINT is Vagrant's Ctrl-C: it finishes the current step and cleans up; SIGKILL only if it hangs.
+    killSignal: 'SIGINT',
+    forceKillAfterDelay: 30_000,
     stdin: 'ignore',
     stdout: [onLine],
     env: vagrantEnv(ctx),

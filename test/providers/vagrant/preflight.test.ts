@@ -38,7 +38,7 @@ beforeEach(() => {
   saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
   for (const k of KEYS.slice(1)) delete process.env[k];
   dir = mkdtempSync(join(tmpdir(), 'preflight-test-'));
-  for (const tool of ['bash', 'cat', 'grep', 'sleep']) symlinkSync(which(tool), join(dir, tool));
+  for (const tool of ['bash', 'cat', 'grep', 'sed', 'sleep']) symlinkSync(which(tool), join(dir, tool));
 });
 afterEach(() => {
   for (const k of KEYS) {
