@@ -1,5 +1,19 @@
-// Every check of `lab verify`, in the order they run: machines first, then tier by tier.
+// Every check of `lab verify`, in the order they run: machines first, then tier by tier, Nextcloud last.
+import { dataChecks } from './data.ts';
+import { redisChecks } from './data-redis.ts';
+import { lbChecks } from './lb.ts';
 import { machineChecks } from './machines.ts';
+import { nextcloudChecks } from './nextcloud.ts';
+import { storageChecks } from './storage.ts';
 import type { Check } from './types.ts';
+import { webChecks } from './web.ts';
 
-export const ALL_CHECKS: Check[] = [...machineChecks];
+export const ALL_CHECKS: Check[] = [
+  ...machineChecks,
+  ...dataChecks,
+  ...redisChecks,
+  ...storageChecks,
+  ...webChecks,
+  ...lbChecks,
+  ...nextcloudChecks,
+];
