@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { isLabError } from '../../core/errors.ts';
 import type { Lab } from '../../core/model.ts';
 import type { LibvirtDriver } from '../../core/render.ts';
-import { cpuHasVirtualization, parseVersion } from './host.ts';
+import { cpuHasVirtualization, libvirtForwardMode, parseVersion } from './host.ts';
 import { runVagrant, type VagrantProviderName } from './run.ts';
 
 export interface Probe<T = true> {
@@ -127,4 +127,15 @@ export async function detectVagrant(): Promise<{
     .filter(Boolean)
     .join('; ');
   return { usable: false, reason: `${vagrant.reason} but no usable provider (${why})` };
+}
+
+/** The forward mode of an existing libvirt network (undefined: isolated or absent), read with virsh. */
+export async function libvirtNetworkForward(name: string): Promise<{ exists: boolean; forward?: string }> {
+  const r = await execa('virsh', ['-c', 'qemu:///system', 'net-dumpxml', name], {
+    reject: false,
+    timeout: 15_000,
+    stdin: 'ignore',
+  });
+  if (r.exitCode !== 0) return { exists: false };
+  return { exists: true, forward: libvirtForwardMode(String(r.stdout)) };
 }

@@ -80,3 +80,10 @@ export function memoryNeededMiB(lab: Lab, tcg: boolean): number {
 export function cpuHasVirtualization(cpuinfo: string): boolean {
   return /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo);
 }
+
+/** The forward mode of a libvirt network's XML (`nat`, `route`, ...), or undefined when it is isolated. */
+export function libvirtForwardMode(xml: string): string | undefined {
+  const forward = /<forward\b([^>]*)>/.exec(xml);
+  if (!forward) return undefined;
+  return /\bmode=['"]([^'"]+)['"]/.exec(forward[1]!)?.[1] ?? 'nat';
+}

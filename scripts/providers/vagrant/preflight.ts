@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import type { Lab } from '../../core/model.ts';
 import type { PreflightResult } from '../types.ts';
-import { detectVagrant, probeKvm, probeVagrant, probeVirtualBox, resolveLibvirtDriver } from './detect.ts';
+import {
+  detectVagrant,
+  libvirtNetworkForward,
+  probeKvm,
+  probeVagrant,
+  probeVirtualBox,
+  resolveLibvirtDriver,
+} from './detect.ts';
 import { networksConfLine } from './errors.ts';
 import {
   cpuHasVirtualization,
@@ -17,6 +24,8 @@ import type { VagrantProviderName } from './run.ts';
 export { detectVagrant, resolveLibvirtDriver };
 
 const NETWORKS_CONF = '/etc/vbox/networks.conf';
+// vagrant-libvirt's default management network name (the Vagrantfile keeps it, in mode none).
+const MANAGEMENT_NETWORK = 'vagrant-libvirt';
 
 export interface PreflightOptions {
   /** The provider already chosen; detected when absent. */
@@ -56,7 +65,7 @@ export async function vagrantPreflight(lab: Lab, opts: PreflightOptions = {}): P
   if (!found.usable || !found.provider) return results;
   if (found.provider === 'virtualbox')
     results.push(...(await virtualBoxChecks(lab, opts.networksConf ?? NETWORKS_CONF)));
-  else results.push(libvirtVirtualization(lab));
+  else results.push(libvirtVirtualization(lab), await managementNetworkCheck());
   const tcg = found.provider === 'libvirt' && resolveLibvirtDriver(lab).driver === 'qemu';
   results.push(memoryCheck(lab, tcg, opts.freeMiB ?? freemem() / 1048576));
   return results;
@@ -108,6 +117,27 @@ function libvirtVirtualization(lab: Lab): PreflightResult {
     warning: true,
     message: `${forced}; machines run under QEMU's TCG emulation (4-5x slower CPU, ~16x slower package installs)`,
     hint: 'Enable VT-x/AMD-V (or nested virtualization) and add your user to the kvm group for full speed; --provider nspawn is much faster on Linux.',
+  };
+}
+
+/**
+ * vagrant-libvirt reuses an existing management network by name without checking its mode, so a NAT
+ * `vagrant-libvirt` network left by another project would give the lab a route off the host.
+ */
+async function managementNetworkCheck(): Promise<PreflightResult> {
+  const net = await libvirtNetworkForward(MANAGEMENT_NETWORK);
+  if (!net.forward) {
+    const message = net.exists
+      ? `libvirt network ${MANAGEMENT_NETWORK} is isolated`
+      : `libvirt network ${MANAGEMENT_NETWORK} will be created isolated`;
+    return { id: 'libvirt-management', ok: true, message };
+  }
+  return {
+    id: 'libvirt-management',
+    ok: false,
+    warning: true,
+    message: `libvirt network ${MANAGEMENT_NETWORK} exists with forward mode ${net.forward}: the lab's machines would reach beyond this host through it`,
+    hint: `When no VM uses it: virsh -c qemu:///system net-destroy ${MANAGEMENT_NETWORK} && virsh -c qemu:///system net-undefine ${MANAGEMENT_NETWORK}`,
   };
 }
 

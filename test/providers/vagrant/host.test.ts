@@ -3,6 +3,7 @@ import { loadLabFile, parseLab } from '../../../scripts/core/model.ts';
 import {
   cpuHasVirtualization,
   labAddressesAllowed,
+  libvirtForwardMode,
   memoryNeededMiB,
   parseNetworksConf,
   parseVersion,
@@ -74,5 +75,19 @@ describe('memory and CPU', () => {
     expect(cpuHasVirtualization('processor\t: 0\nflags\t\t: fpu vme sse2 vmx ept\n')).toBe(true);
     expect(cpuHasVirtualization('flags\t\t: fpu svm lm\n')).toBe(true);
     expect(cpuHasVirtualization('flags\t\t: fpu sse2 hypervisor\nmodel name\t: vmx-less\n')).toBe(false);
+  });
+});
+
+describe('libvirt networks', () => {
+  it.each([
+    [
+      "<network><name>vagrant-libvirt</name><bridge name='virbr1'/><ip address='192.168.121.1'/></network>",
+      undefined,
+    ],
+    ["<network><forward mode='nat'><nat><port start='1024'/></nat></forward></network>", 'nat'],
+    ['<network><forward mode="route"/></network>', 'route'],
+    ['<network><forward/></network>', 'nat'],
+  ])('reads the forward mode of %s', (xml, mode) => {
+    expect(libvirtForwardMode(xml)).toBe(mode);
   });
 });

@@ -98,6 +98,11 @@ describe('vagrantPreflight', () => {
     host({ vagrant: 'libvirt-new', env: { LAB_LIBVIRT_DRIVER: 'qemu' } });
     const r = byId(await vagrantPreflight(lab, { provider: 'libvirt', freeMiB: 8000 }));
     expect(r.virtualization).toMatchObject({ ok: false, warning: true });
+    // No virsh on this test's PATH: no network yet, vagrant-libvirt will create it isolated.
+    expect(r['libvirt-management']).toMatchObject({
+      ok: true,
+      message: expect.stringContaining('created isolated'),
+    });
     expect(r.memory).toMatchObject({ ok: false });
     expect(r.memory!.message).toContain('need 11264 MiB');
     expect(byId(await vagrantPreflight(lab, { provider: 'libvirt', freeMiB: 12000 })).memory!.ok).toBe(true);
