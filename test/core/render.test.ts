@@ -148,6 +148,21 @@ describe.skipIf(!hasVagrant)(`vagrant validate -p accepts the rendered text${why
     expect(r.status).toBe(0);
   });
 
+  it('lets `vagrant <command> web1` find the machine from the lab directory itself', {
+    timeout: 60_000,
+  }, () => {
+    const paths = labPaths('tp', tempDir());
+    writeVagrantfile(loadLabFile('tp').lab, paths);
+    const { VAGRANT_CWD: _ignored, ...env } = process.env;
+    const r = spawnSync('vagrant', ['status', 'web1', '--machine-readable'], {
+      cwd: paths.root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...env, VAGRANT_CHECKPOINT_DISABLE: '1' },
+    });
+    expect(r.stdout).toMatch(/^\d+,web1,state,not_created$/m);
+  });
+
   it('rejects a broken Vagrantfile (so the passes above mean something)', { timeout: 60_000 }, () => {
     const text = renderVagrantfile(loadLabFile('tp').lab).replace(
       'config.vm.guest = :debian',
