@@ -1,6 +1,5 @@
 // Every check of `lab verify`, in the order they run: machines first, then tier by tier, Nextcloud last.
 import { dataChecks } from './data.ts';
-import { redisChecks } from './data-redis.ts';
 import { lbChecks } from './lb.ts';
 import { machineChecks } from './machines.ts';
 import { nextcloudChecks } from './nextcloud.ts';
@@ -10,8 +9,7 @@ import { webChecks } from './web.ts';
 
 export const ALL_CHECKS: Check[] = [
   ...machineChecks,
-  ...dataChecks,
-  ...redisChecks,
+  ...dataChecks, // includes the Redis checks
   ...storageChecks,
   ...webChecks,
   ...lbChecks,

@@ -6,8 +6,10 @@ const MARK = { pass: '✓', fail: '✗', skip: '–' } as const;
 
 export function verifyText(report: VerifyReport): string {
   const lines: string[] = [];
+  const tiers = [...new Set(report.checks.map((c) => c.tier))];
+  const grouped = tiers.flatMap((t) => report.checks.filter((c) => c.tier === t));
   let tier = '';
-  for (const c of report.checks) {
+  for (const c of grouped) {
     if (c.tier !== tier) {
       tier = c.tier;
       lines.push('', `${tier}`);

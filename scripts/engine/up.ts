@@ -58,7 +58,7 @@ export async function up(ctx: LabContext, progress: Progress, opts: UpOptions = 
       const steps = planPhase(spec, ctx.lab, selected, rt);
       if (steps.length === 0) continue;
       const outcomes = await runPhase(ctx, progress, spec, steps.map((s) => ({ ...s, env: { ...inputs, ...s.env } })), run, save, opts);
-      if (spec.name === 'galera-probe') decideGalera(outcomes, rt, progress);
+      if (spec.name === 'galera-probe') decideGalera(ctx, outcomes, rt, progress);
       for (const o of outcomes) collect(report, o, spec);
     }
     run.status = 'done';
@@ -117,8 +117,10 @@ async function runPhase(ctx: LabContext, progress: Progress, spec: PhaseSpec, st
   return outcomes;
 }
 
-function decideGalera(outcomes: StepOutcome[], rt: Runtime, progress: Progress): void {
-  const probes = outcomes.map((o) => ({ node: o.node, probe: parseProbeLine(o.node, o.states.map((s) => `::lab-state ${s}`).join('\n')) }));
+function decideGalera(ctx: LabContext, outcomes: StepOutcome[], rt: Runtime, progress: Progress): void {
+  // Probes finish in any order; the decision's tie-break is lab order.
+  const order = (o: StepOutcome) => ctx.lab.nodes.findIndex((n) => n.name === o.node);
+  const probes = [...outcomes].sort((a, b) => order(a) - order(b)).map((o) => ({ node: o.node, probe: parseProbeLine(o.node, o.states.map((s) => `::lab-state ${s}`).join('\n')) }));
   const decision = chooseGaleraBootstrap(probes);
   rt.galeraBootstrap = decision.action === 'bootstrap' ? decision.node : undefined;
   progress.info(decision.action === 'bootstrap' ? `Galera: bootstrap ${decision.node} (${decision.reason})` : `Galera: no bootstrap (${decision.reason})`);
