@@ -48,12 +48,12 @@ setup_mount() {
   backups=$(tail -n +2 <<<"$servers" | paste -sd:)
   line="$first:/labdata $MOUNT glusterfs defaults,_netdev,backup-volfile-servers=$backups 0 0"
   { awk -v m="$MOUNT" '$2 != m' /etc/fstab; echo "$line"; } | put_file /etc/fstab 0644 && systemctl daemon-reload
-  [[ -d $MOUNT ]] || install -d -m 0755 "$MOUNT"
   # A FUSE mount whose client died answers ENOTCONN: unmount it so it can be mounted again.
   if grep -q " $MOUNT fuse.glusterfs " /proc/mounts && ! stat "$MOUNT" >/dev/null 2>&1; then
     umount -l "$MOUNT"
     changed "unmounted the dead mount $MOUNT"
   fi
+  [[ -d $MOUNT ]] || install -d -m 0755 "$MOUNT"
   if ! mountpoint -q "$MOUNT"; then
     timeout 60 mount "$MOUNT" || die "mounting the GlusterFS volume labdata at $MOUNT failed (storage up?)"
     changed "mounted labdata at $MOUNT"
