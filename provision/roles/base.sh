@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every node: hostname, /etc/hosts naming every lab node, non-local bind (HAProxy and keepalived bind
-# VIPs the node may not hold yet), the base packages. Step: apply.
+# Every node: hostname, /etc/hosts naming every lab node, the base packages. Step: apply.
+# No net.ipv4.ip_nonlocal_bind: every HAProxy binds wildcard addresses (:80, :443, :3306, :6379), so a
+# node that does not hold the VIP yet still accepts its traffic the moment keepalived moves it there.
 # Inputs: NODE_NAME, every <ROLE>_NODES list, FRONT_VIP, ROUTER_VIP.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
@@ -35,17 +36,6 @@ ensure_hostname() {
   [[ $(hostname) == "$NODE_NAME" ]] || { hostname "$NODE_NAME"; changed "set hostname $NODE_NAME"; }
 }
 
-ensure_sysctl() {
-  printf 'net.ipv4.ip_nonlocal_bind = 1\n' | put_file /etc/sysctl.d/60-lab.conf 0644 || true
-  [[ $(sysctl -n net.ipv4.ip_nonlocal_bind) == 1 ]] && return 0
-  if sysctl -q -w net.ipv4.ip_nonlocal_bind=1 >/dev/null; then
-    changed "set net.ipv4.ip_nonlocal_bind=1"
-  else
-    skipped "cannot set net.ipv4.ip_nonlocal_bind on $NODE_NAME: HAProxy cannot bind a VIP this node does not hold"
-  fi
-}
-
 ensure_hostname
 render_hosts | put_file /etc/hosts 0644 || true
-ensure_sysctl
 ensure_role_packages base
