@@ -108,6 +108,11 @@ nextcloud_apply() {
   fi
   render_nc_config | put_file "$NC_ROOT/config/lab.config.php" 0640 www-data:www-data || true
   if [[ ${WEB_FIRST:-0} == 1 ]]; then
+    # A newer archive than the installed version: the first node migrates the database once.
+    if [[ $(occ status --output=json 2>/dev/null | jq -r .needsDbUpgrade) == true ]]; then
+      occ upgrade >&2 || die "occ upgrade failed (see above)"
+      changed "upgraded Nextcloud to the archive's version"
+    fi
     [[ $(occ config:app:get core backgroundjobs_mode 2>/dev/null) == cron ]] || { occ background:cron >&2; changed "set background jobs to cron"; }
     nextcloud_report
   fi
