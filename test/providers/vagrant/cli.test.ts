@@ -104,6 +104,15 @@ describe('VagrantCli with a fake vagrant', () => {
     expect(e.code).toBe('VAGRANT_NO_MACHINE');
   });
 
+  it('reports a crash without error-exit (real: snapshot restore of a machine never created) with its stderr', async () => {
+    const e = await failure(new VagrantCli(fake.dir, lab, 'libvirt').snapshotRestore('web1', 'before-drill'));
+    expect(e.code).toBe('VAGRANT_FAILED');
+    expect(e.message).toBe(
+      'vagrant snapshot restore --no-provision web1 before-drill --machine-readable failed with exit code 1',
+    );
+    expect(e.details.join('\n')).toContain('NoMethodError');
+  });
+
   it('reports a missing vagrant, a timeout and an abort as LabErrors', async () => {
     const missing = await failure(new VagrantCli(fake.dir, lab, 'libvirt', 'vagrant-not-installed').status());
     expect(missing.code).toBe('VAGRANT_MISSING');
