@@ -9,6 +9,7 @@ import { formatProblem, frontAddress, loadLabFile, nodeByName } from '../core/mo
 import { labPaths } from '../core/paths.ts';
 import type { Progress } from '../core/progress.ts';
 import { type LabContext, openLab } from '../engine/context.ts';
+import { shellQuote } from '../engine/ssh.ts';
 import { up } from '../engine/up.ts';
 import type { Args } from './args.ts';
 import { statusText, verifyText } from './print.ts';
@@ -90,9 +91,10 @@ export async function destroyCommand(ctx: LabContext, progress: Progress, out: O
   return EXIT.ok;
 }
 
+/** A command after `--` runs as an argv (each argument quoted), like every command the tool runs. */
 export async function sshCommand(ctx: LabContext, args: Args): Promise<number> {
   const target = await ctx.provider.sshTarget(nodeByName(ctx.lab, requireNode(ctx, args)));
-  const argv = ['-i', target.privateKeyPath, '-p', String(target.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${target.user}@${target.host}`, ...args.rest];
+  const argv = ['-i', target.privateKeyPath, '-p', String(target.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${target.user}@${target.host}`, ...args.rest.map(shellQuote)];
   const r = await execa('ssh', argv, { stdio: 'inherit', reject: false });
   return r.exitCode ?? EXIT.failed;
 }

@@ -8,7 +8,7 @@ const LAB = ['--lab', 'full-ha', '--provider', 'nspawn'];
 type Report = { ok: boolean; checks: { id: string; tier: string; status: 'pass' | 'fail' | 'skip'; summary: string }[] };
 const dataTiers = ['machines', 'data', 'router', 'redis'];
 
-describe.skipIf(skipReason)(`full-ha data tier on nspawn${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+describe.skipIf(skipReason)(`full-ha data tier on nspawn${skipReason ? ` (skipped: ${skipReason})` : ''}`, { timeout: 20 * 60_000 }, () => {
   beforeAll(async () => {
     await lab(['destroy', ...LAB]);
   });

@@ -7,7 +7,7 @@ const skipReason = nspawnSkipReason();
 type Report = { ok: boolean; checks: { id: string; tier: string; status: 'pass' | 'fail' | 'skip'; summary: string }[] };
 const withArchive = Boolean(process.env.NEXTCLOUD_ARCHIVE);
 
-describe.skipIf(skipReason).each(['full-ha', 'tp'])(`the %s lab on nspawn${skipReason ? ` (skipped: ${skipReason})` : ''}`, (name) => {
+describe.skipIf(skipReason).each(['full-ha', 'tp'])(`the %s lab on nspawn${skipReason ? ` (skipped: ${skipReason})` : ''}`, { timeout: 20 * 60_000 }, (name) => {
   const LAB = ['--lab', name, '--provider', 'nspawn'];
   afterAll(async () => {
     await lab(['destroy', ...LAB]);
