@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configMismatch, judgeStatus, ocsUserId } from '../../scripts/checks/nextcloud.ts';
+import { configMismatch, judgeStatus, ocsUserId } from '../../scripts/checks/nextcloud-judge.ts';
 
 // Answer shapes as documented in the Nextcloud 32 admin manual (status.php, OCS cloud/user); no archive
 // was available where these tests were written, so they are not recordings.
