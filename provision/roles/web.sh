@@ -66,10 +66,10 @@ setup_probe() {
   local src restart=0
   ensure_dir "$PROBE_ROOT" root:root 0755
   for src in "$LAB_PROVISION_DIR"/files/probe/*.php; do
-    put_file "$PROBE_ROOT/${src##*/}" 0644 <"$src" || true
+    put_file "$PROBE_ROOT/${src##*/}" 0644 <"$src" && restart=1
   done
   render_probe_config | put_file /etc/lab-probe/config.php 0640 root:www-data && restart=1
-  # OPcache would keep serving the old config for up to revalidate_freq seconds.
+  # OPcache would keep serving the old code or config for up to revalidate_freq (60 s).
   [[ $restart == 1 ]] && systemctl reload php8.2-fpm
   [[ ${WEB_FIRST:-0} == 1 ]] && ensure_probe_writes_table
   return 0

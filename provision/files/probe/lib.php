@@ -47,6 +47,8 @@ function db(): mysqli
     $db = mysqli_init();
     $db->options(MYSQLI_OPT_CONNECT_TIMEOUT, 3);
     $db->options(MYSQLI_OPT_READ_TIMEOUT, 15);
+    // Numbers come back as numbers (mysqlnd), so JSON answers carry `"size":5`, not `"5"`.
+    $db->options(MYSQLI_OPT_INT_AND_FLOAT_NATIVE, 1);
     $db->real_connect($c['host'], $c['user'], $c['password'], $c['name'], (int) $c['port']);
     return $db;
 }
