@@ -27,6 +27,7 @@ nextcloud_unpack() {
   rm -rf "$tmp"
   chown -R www-data:www-data "$NC_ROOT"
   install -D -m 0644 /dev/null "$NC_MARKER" && echo "$sum" >"$NC_MARKER"
+  NC_RELOAD=1
   changed "unpacked Nextcloud $(php -r 'include $argv[1]; echo $OC_VersionString;' "$NC_ROOT/version.php") into $NC_ROOT"
 }
 
@@ -43,7 +44,8 @@ nextcloud_install() {
 # Writes the first node's config.php as reported in OUT_NEXTCLOUD_CONFIG_B64.
 nextcloud_config_from_first() {
   [[ -n ${OUT_NEXTCLOUD_CONFIG_B64:-} ]] || die "the first web node reported no Nextcloud config (OUT_NEXTCLOUD_CONFIG_B64): run web apply on it first"
-  base64 -d <<<"$OUT_NEXTCLOUD_CONFIG_B64" | put_file "$NC_ROOT/config/config.php" 0640 www-data:www-data || true
+  base64 -d <<<"$OUT_NEXTCLOUD_CONFIG_B64" | put_file "$NC_ROOT/config/config.php" 0640 www-data:www-data && NC_RELOAD=1
+  return 0
 }
 
 render_nc_config() {
@@ -97,6 +99,7 @@ nextcloud_report() {
 
 nextcloud_apply() {
   NC_DATA=$MOUNT/nextcloud-data
+  NC_RELOAD=0
   nextcloud_unpack
   ensure_dir "$NC_DATA" www-data:www-data 0770
   ensure_dir /var/log/nextcloud www-data:www-data 0750
@@ -106,7 +109,9 @@ nextcloud_apply() {
   elif [[ ${WEB_FIRST:-0} != 1 ]]; then
     nextcloud_config_from_first
   fi
-  render_nc_config | put_file "$NC_ROOT/config/lab.config.php" 0640 www-data:www-data || true
+  render_nc_config | put_file "$NC_ROOT/config/lab.config.php" 0640 www-data:www-data && NC_RELOAD=1
+  # OPcache (revalidate_freq 60 s) would keep serving the old configuration for up to a minute.
+  [[ $NC_RELOAD == 1 ]] && systemctl reload php8.2-fpm
   if [[ ${WEB_FIRST:-0} == 1 ]]; then
     # A newer archive than the installed version: the first node migrates the database once.
     if [[ $(occ status --output=json 2>/dev/null | jq -r .needsDbUpgrade) == true ]]; then
