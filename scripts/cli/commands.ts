@@ -56,7 +56,11 @@ export async function upCommand(ctx: LabContext, args: Args, progress: Progress,
 }
 
 export async function verifyCommand(ctx: LabContext, args: Args, progress: Progress, out: Out): Promise<number> {
-  const report = await runChecks(ctx, ALL_CHECKS, { onResult: (r) => (r.status === 'fail' ? progress.fail : progress.ok)(`${r.id}`, r.status) });
+  const onResult = (r: { id: string; status: string; ms: number }) => {
+    if (r.status === 'skip') progress.info(`– ${r.id}  skipped`);
+    else (r.status === 'pass' ? progress.ok : progress.fail)(r.id, `${(r.ms / 1000).toFixed(1)} s`);
+  };
+  const report = await runChecks(ctx, ALL_CHECKS, { onResult });
   out(args.json ? JSON.stringify(report, null, 2) : verifyText(report));
   return report.ok ? EXIT.ok : EXIT.failed;
 }
