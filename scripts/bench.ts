@@ -23,23 +23,39 @@ const results: Measure[] = [];
 const only = process.argv.slice(2);
 const wanted = (name: string) => only.length === 0 || only.includes(name);
 
-async function lab(args: string[], env: Record<string, string> = {}): Promise<{ seconds: number; stdout: string }> {
+async function lab(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ seconds: number; stdout: string }> {
   const t0 = Date.now();
   const r = await $({ env: { ...process.env, ...env } })`node --import tsx scripts/lab.ts ${args}`.nothrow();
-  if (r.exitCode !== 0 && !args.includes('verify')) throw new Error(`lab ${args.join(' ')} failed (${r.exitCode}):\n${r.stderr.slice(-3000)}`);
+  if (r.exitCode !== 0 && !args.includes('verify'))
+    throw new Error(`lab ${args.join(' ')} failed (${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   return { seconds: (Date.now() - t0) / 1000, stdout: r.stdout };
 }
 
 function record(m: Measure): void {
   results.push(m);
-  process.stderr.write(`  ${m.name}: ${m.seconds !== undefined ? `${m.seconds.toFixed(1)} s` : `${m.value} ${m.unit}`}${m.target ? ` (target ${m.target})` : ''}\n`);
+  process.stderr.write(
+    `  ${m.name}: ${m.seconds !== undefined ? `${m.seconds.toFixed(1)} s` : `${m.value} ${m.unit}`}${m.target ? ` (target ${m.target})` : ''}\n`,
+  );
 }
 
 /** Memory per node: the resident set of every process on the node, read over SSH. */
 async function memory(labName: string, nodes: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const node of nodes) {
-    const r = await lab(['ssh', '--lab', labName, '--node', node, '--', 'sh', '-c', "ps -e -o rss= | awk '{s+=$1} END {print int(s/1024)}'"]);
+    const r = await lab([
+      'ssh',
+      '--lab',
+      labName,
+      '--node',
+      node,
+      '--',
+      'sh',
+      '-c',
+      "ps -e -o rss= | awk '{s+=$1} END {print int(s/1024)}'",
+    ]);
     out[node] = Number(r.stdout.trim());
   }
   return out;
@@ -58,11 +74,28 @@ async function dataTier(): Promise<void> {
   }
   const warm = await lab(['up', ...L, '--only', 'db,router']);
   const verify = await lab(['verify', ...L, '--json']);
-  record({ name: 'data tier: warm up + verify', seconds: warm.seconds + verify.seconds, target: '90 s', ok: warm.seconds + verify.seconds <= 90 });
+  record({
+    name: 'data tier: warm up + verify',
+    seconds: warm.seconds + verify.seconds,
+    target: '90 s',
+    ok: warm.seconds + verify.seconds <= 90,
+  });
   const again = await lab(['up', ...L, '--only', 'db,router']);
-  record({ name: 'data tier: no-change re-run', seconds: again.seconds, target: '20 s', ok: again.seconds <= 20 });
+  record({
+    name: 'data tier: no-change re-run',
+    seconds: again.seconds,
+    target: '20 s',
+    ok: again.seconds <= 20,
+  });
   const mem = await memory('full-ha', ['db1', 'db2', 'db3', 'router1', 'router2']);
-  for (const [node, mib] of Object.entries(mem)) record({ name: `memory ${node}`, value: mib, unit: 'MiB', target: node.startsWith('db') ? '300 MiB' : undefined, ok: node.startsWith('db') ? mib < 300 : undefined });
+  for (const [node, mib] of Object.entries(mem))
+    record({
+      name: `memory ${node}`,
+      value: mib,
+      unit: 'MiB',
+      target: node.startsWith('db') ? '300 MiB' : undefined,
+      ok: node.startsWith('db') ? mib < 300 : undefined,
+    });
   await lab(['destroy', ...L]);
 }
 
@@ -71,14 +104,32 @@ async function fullLab(): Promise<void> {
   await lab(['destroy', ...L]);
   const up = await lab(['up', ...L]);
   const verify = await lab(['verify', ...L, '--json']);
-  record({ name: 'full-ha: warm up + verify', seconds: up.seconds + verify.seconds, target: '120 s', ok: up.seconds + verify.seconds <= 120 });
-  const mem = await memory('full-ha', JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map((n: { name: string }) => n.name));
+  record({
+    name: 'full-ha: warm up + verify',
+    seconds: up.seconds + verify.seconds,
+    target: '120 s',
+    ok: up.seconds + verify.seconds <= 120,
+  });
+  const mem = await memory(
+    'full-ha',
+    JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map((n: { name: string }) => n.name),
+  );
   const total = Object.values(mem).reduce((a, b) => a + b, 0);
-  record({ name: 'full-ha: memory of the running lab', value: total, unit: 'MiB', target: '4096 MiB', ok: total < 4096 });
+  record({
+    name: 'full-ha: memory of the running lab',
+    value: total,
+    unit: 'MiB',
+    target: '4096 MiB',
+    ok: total < 4096,
+  });
   if (wanted('drills')) {
     const drills = await lab(['drill', ...L, '--all', '--json']);
     writeFileSync(join(REPO_ROOT, 'bench', 'drills.json'), drills.stdout);
-    record({ name: 'full-ha: drill --all', seconds: drills.seconds, note: 'per-drill results in bench/drills.json' });
+    record({
+      name: 'full-ha: drill --all',
+      seconds: drills.seconds,
+      note: 'per-drill results in bench/drills.json',
+    });
   }
   await lab(['destroy', ...L]);
 }
@@ -90,9 +141,18 @@ async function main(): Promise<void> {
     if (wanted('full') || wanted('drills')) await fullLab();
   } finally {
     const when = new Date().toISOString();
-    writeFileSync(join(REPO_ROOT, 'bench', 'results.json'), `${JSON.stringify({ when, results }, null, 2)}\n`);
-    const rows = results.map((m) => `| ${m.name} | ${m.seconds !== undefined ? `${m.seconds.toFixed(1)} s` : `${m.value} ${m.unit}`} | ${m.target ?? ''} | ${m.ok === undefined ? '' : m.ok ? 'met' : 'missed'} |`);
-    writeFileSync(join(REPO_ROOT, 'bench', 'results.md'), `# Benchmark results (${when}, 2-core machine, nspawn)\n\n| measure | result | target | |\n|---|---|---|---|\n${rows.join('\n')}\n`);
+    writeFileSync(
+      join(REPO_ROOT, 'bench', 'results.json'),
+      `${JSON.stringify({ when, results }, null, 2)}\n`,
+    );
+    const rows = results.map(
+      (m) =>
+        `| ${m.name} | ${m.seconds !== undefined ? `${m.seconds.toFixed(1)} s` : `${m.value} ${m.unit}`} | ${m.target ?? ''} | ${m.ok === undefined ? '' : m.ok ? 'met' : 'missed'} |`,
+    );
+    writeFileSync(
+      join(REPO_ROOT, 'bench', 'results.md'),
+      `# Benchmark results (${when}, 2-core machine, nspawn)\n\n| measure | result | target | |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+    );
   }
 }
 

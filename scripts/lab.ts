@@ -35,7 +35,9 @@ async function main(argv: string[]): Promise<number> {
     case 'creds':
       return cmd.withLab(args, (ctx) => cmd.credsCommand(ctx, args, out));
     case 'drill':
-      return cmd.withLab(args, async (ctx) => (await import('./cli/drill.ts')).drillCommand(ctx, args, progress, out));
+      return cmd.withLab(args, async (ctx) =>
+        (await import('./cli/drill.ts')).drillCommand(ctx, args, progress, out),
+      );
     case 'box':
       return (await import('./cli/box.ts')).boxCommand(args, progress, out);
   }
@@ -46,8 +48,17 @@ function report(e: unknown, debug: boolean): number {
     process.stderr.write(`\n✗ ${e.message}\n`);
     for (const d of e.details) process.stderr.write(`  - ${d}\n`);
     if (e.hint) process.stderr.write(`\n  ${e.hint.split('\n').join('\n  ')}\n`);
-    if (debug) process.stderr.write(`${e.stack}\n${e.cause ? `cause: ${String((e.cause as Error).stack ?? e.cause)}\n` : ''}`);
-    return e.code === 'USAGE' ? EXIT.usage : e.code === 'PREFLIGHT' || e.code === 'NO_PROVIDER' ? EXIT.environment : e.code === 'SSH_ABORTED' ? EXIT.interrupted : EXIT.failed;
+    if (debug)
+      process.stderr.write(
+        `${e.stack}\n${e.cause ? `cause: ${String((e.cause as Error).stack ?? e.cause)}\n` : ''}`,
+      );
+    return e.code === 'USAGE'
+      ? EXIT.usage
+      : e.code === 'PREFLIGHT' || e.code === 'NO_PROVIDER'
+        ? EXIT.environment
+        : e.code === 'SSH_ABORTED'
+          ? EXIT.interrupted
+          : EXIT.failed;
   }
   process.stderr.write(`\n✗ ${e instanceof Error ? e.message : String(e)}\n`);
   if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);

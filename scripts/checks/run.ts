@@ -15,12 +15,30 @@ export interface RunChecksOptions {
   signal?: AbortSignal;
 }
 
-export async function runChecks(ctx: LabContext, checks: Check[], opts: RunChecksOptions = {}): Promise<VerifyReport> {
-  const cctx: CheckContext = { lab: ctx.lab, remote: ctx.remote, secrets: ctx.secrets, running: await ctx.running(), signal: opts.signal };
+export async function runChecks(
+  ctx: LabContext,
+  checks: Check[],
+  opts: RunChecksOptions = {},
+): Promise<VerifyReport> {
+  const cctx: CheckContext = {
+    lab: ctx.lab,
+    remote: ctx.remote,
+    secrets: ctx.secrets,
+    running: await ctx.running(),
+    signal: opts.signal,
+  };
   const results: CheckResult[] = [];
   for (const check of checks.filter((c) => !opts.tiers || opts.tiers.includes(c.tier))) {
     const r = await runOne(check, cctx, opts.timeoutMs ?? 90_000);
-    const clean = { ...r, summary: redact(r.summary, ctx.secrets), evidence: r.evidence.map((e) => ({ ...e, command: redact(e.command, ctx.secrets), output: redact(e.output, ctx.secrets) })) };
+    const clean = {
+      ...r,
+      summary: redact(r.summary, ctx.secrets),
+      evidence: r.evidence.map((e) => ({
+        ...e,
+        command: redact(e.command, ctx.secrets),
+        output: redact(e.output, ctx.secrets),
+      })),
+    };
     results.push(clean);
     opts.onResult?.(clean);
   }
@@ -43,7 +61,14 @@ async function runOne(check: Check, ctx: CheckContext, timeoutMs: number): Promi
     return { ...base, ...outcome, ms: Date.now() - started };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    return { ...base, status: 'fail', summary: `the check could not complete: ${message}`, evidence: [], hint: 'Is every node running and reachable? `npm run lab:status` shows them.', ms: Date.now() - started };
+    return {
+      ...base,
+      status: 'fail',
+      summary: `the check could not complete: ${message}`,
+      evidence: [],
+      hint: 'Is every node running and reachable? `npm run lab:status` shows them.',
+      ms: Date.now() - started,
+    };
   } finally {
     if (timer) clearTimeout(timer);
   }

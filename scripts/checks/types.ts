@@ -49,9 +49,29 @@ export interface Check {
 
 export function evidence(r: ExecResult): Evidence {
   const output = `${r.stdout}${r.stderr ? `\n[stderr] ${r.stderr}` : ''}`.trim();
-  return { node: r.node, command: r.command, output: output.length > 4000 ? `${output.slice(0, 4000)}…` : output, code: r.code, ms: r.ms };
+  return {
+    node: r.node,
+    command: r.command,
+    output: output.length > 4000 ? `${output.slice(0, 4000)}…` : output,
+    code: r.code,
+    ms: r.ms,
+  };
 }
 
-export const pass = (summary: string, ev: Evidence[] = []): CheckOutcome => ({ status: 'pass', summary, evidence: ev });
-export const fail = (summary: string, ev: Evidence[], hint: string): CheckOutcome => ({ status: 'fail', summary, evidence: ev, hint });
-export const skip = (summary: string, hint?: string): CheckOutcome => ({ status: 'skip', summary, evidence: [], hint });
+export const pass = (summary: string, ev: Evidence[] = []): CheckOutcome => ({
+  status: 'pass',
+  summary,
+  evidence: ev,
+});
+export const fail = (summary: string, ev: Evidence[], hint: string): CheckOutcome => ({
+  status: 'fail',
+  summary,
+  evidence: ev,
+  hint,
+});
+export const skip = (summary: string, hint?: string): CheckOutcome => ({
+  status: 'skip',
+  summary,
+  evidence: [],
+  hint,
+});

@@ -35,7 +35,21 @@ Options
 
 Exit codes: 0 ok, 1 a check/drill failed or the lab file is invalid, 2 usage, 3 host not ready, 130 interrupted.`;
 
-export const COMMANDS = ['render', 'up', 'verify', 'drill', 'status', 'halt', 'start', 'ssh', 'down', 'destroy', 'creds', 'box', 'help'] as const;
+export const COMMANDS = [
+  'render',
+  'up',
+  'verify',
+  'drill',
+  'status',
+  'halt',
+  'start',
+  'ssh',
+  'down',
+  'destroy',
+  'creds',
+  'box',
+  'help',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Args {
@@ -65,15 +79,20 @@ export function parse(argv: string[]): Args {
   }
   const { values: v, positionals } = parsed;
   const command = (positionals[0] ?? 'help') as Command;
-  if (!COMMANDS.includes(command)) throw new LabError('USAGE', `Unknown command '${positionals[0]}'`, { hint: 'npm run lab -- help' });
+  if (!COMMANDS.includes(command))
+    throw new LabError('USAGE', `Unknown command '${positionals[0]}'`, { hint: 'npm run lab -- help' });
   const provider = v.provider ?? 'auto';
-  if (!['vagrant', 'nspawn', 'auto'].includes(provider)) throw new LabError('USAGE', `--provider must be vagrant, nspawn or auto, not '${provider}'`);
+  if (!['vagrant', 'nspawn', 'auto'].includes(provider))
+    throw new LabError('USAGE', `--provider must be vagrant, nspawn or auto, not '${provider}'`);
   return {
     command,
     rest: positionals.slice(1),
     lab: v.lab ?? process.env.LAB ?? 'full-ha',
     provider: provider as Args['provider'],
-    only: v.only?.split(',').map((s) => s.trim()).filter(Boolean),
+    only: v.only
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     machinesOnly: v['machines-only'] ?? false,
     node: v.node,
     halt: v.halt,

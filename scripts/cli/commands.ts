@@ -35,27 +35,44 @@ export async function withLab(args: Args, fn: (ctx: LabContext) => Promise<numbe
   }
 }
 
-export async function upCommand(ctx: LabContext, args: Args, progress: Progress, out: Out, signal: AbortSignal): Promise<number> {
+export async function upCommand(
+  ctx: LabContext,
+  args: Args,
+  progress: Progress,
+  out: Out,
+  signal: AbortSignal,
+): Promise<number> {
   for (const w of ctx.warnings) progress.warn(formatProblem(w));
   progress.phase('preflight', ctx.provider.name);
   const checks = await ctx.provider.preflight(ctx.lab);
   const blocking = checks.filter((c) => !c.ok && !c.warning);
   for (const c of checks) (c.ok ? progress.ok : c.warning ? progress.warn : progress.fail)(c.message, c.hint);
   if (blocking.length > 0) {
-    throw new LabError('PREFLIGHT', `The host is not ready for lab ${ctx.lab.name} on ${ctx.provider.name}`, { hint: blocking.map((c) => c.hint ?? c.message).join('\n'), details: blocking.map((c) => c.message) });
+    throw new LabError('PREFLIGHT', `The host is not ready for lab ${ctx.lab.name} on ${ctx.provider.name}`, {
+      hint: blocking.map((c) => c.hint ?? c.message).join('\n'),
+      details: blocking.map((c) => c.message),
+    });
   }
   const report = await up(ctx, progress, { only: args.only, machinesOnly: args.machinesOnly, signal });
   if (args.json) out(JSON.stringify({ ok: true, ...report }));
   else {
     const front = frontAddress(ctx.lab);
-    out(`lab ${ctx.lab.name} is up: ${report.nodes.length} node(s), ${report.changes} change(s) in ${(report.ms / 1000).toFixed(1)} s${report.changes === 0 && !args.machinesOnly ? ' (already as described)' : ''}`);
+    out(
+      `lab ${ctx.lab.name} is up: ${report.nodes.length} node(s), ${report.changes} change(s) in ${(report.ms / 1000).toFixed(1)} s${report.changes === 0 && !args.machinesOnly ? ' (already as described)' : ''}`,
+    );
     for (const s of report.skips) out(`  note: ${s.node}: ${s.reason}`);
-    if (front && report.nodes.some((n) => nodeByName(ctx.lab, n).roles.includes('lb'))) out(`  open https://${front}/ (trust ${ctx.paths.root}/ca.crt); passwords: npm run lab:creds`);
+    if (front && report.nodes.some((n) => nodeByName(ctx.lab, n).roles.includes('lb')))
+      out(`  open https://${front}/ (trust ${ctx.paths.root}/ca.crt); passwords: npm run lab:creds`);
   }
   return EXIT.ok;
 }
 
-export async function verifyCommand(ctx: LabContext, args: Args, progress: Progress, out: Out): Promise<number> {
+export async function verifyCommand(
+  ctx: LabContext,
+  args: Args,
+  progress: Progress,
+  out: Out,
+): Promise<number> {
   const onResult = (r: { id: string; status: string; ms: number }) => {
     if (r.status === 'skip') progress.info(`– ${r.id}  skipped`);
     else (r.status === 'pass' ? progress.ok : progress.fail)(r.id, `${(r.ms / 1000).toFixed(1)} s`);
@@ -67,19 +84,29 @@ export async function verifyCommand(ctx: LabContext, args: Args, progress: Progr
 
 export async function statusCommand(ctx: LabContext, args: Args, out: Out): Promise<number> {
   const status = await ctx.provider.status();
-  const nodes = ctx.lab.nodes.map((n) => ({ ...(status.find((s) => s.name === n.name) ?? { name: n.name, state: 'unknown' as const }), ip: n.ip, roles: n.roles }));
-  out(args.json ? JSON.stringify({ lab: ctx.lab.name, provider: ctx.provider.name, nodes }) : statusText(ctx.lab.name, ctx.provider.name, nodes));
+  const nodes = ctx.lab.nodes.map((n) => ({
+    ...(status.find((s) => s.name === n.name) ?? { name: n.name, state: 'unknown' as const }),
+    ip: n.ip,
+    roles: n.roles,
+  }));
+  out(
+    args.json
+      ? JSON.stringify({ lab: ctx.lab.name, provider: ctx.provider.name, nodes })
+      : statusText(ctx.lab.name, ctx.provider.name, nodes),
+  );
   return EXIT.ok;
 }
 
 export async function downCommand(ctx: LabContext, progress: Progress): Promise<number> {
   const running = await ctx.running();
   await Promise.all(
-    ctx.lab.nodes.filter((n) => running.has(n.name)).map(async (n) => {
-      ctx.remote.drop(n.name);
-      await ctx.provider.halt(n, { force: false });
-      progress.ok(n.name, 'halted');
-    }),
+    ctx.lab.nodes
+      .filter((n) => running.has(n.name))
+      .map(async (n) => {
+        ctx.remote.drop(n.name);
+        await ctx.provider.halt(n, { force: false });
+        progress.ok(n.name, 'halted');
+      }),
   );
   return EXIT.ok;
 }
@@ -88,7 +115,17 @@ export async function destroyCommand(ctx: LabContext, progress: Progress, out: O
   await ctx.remote.close();
   await ctx.provider.destroy({ onProgress: (node, msg) => progress.info(`${node}: ${msg}`) });
   // Drill reports are the user's results: they stay. Everything else the tool made goes.
-  for (const name of ['state.json', 'secrets.json', 'logs', 'ssh', 'tls', 'machines', 'ca.crt', 'Vagrantfile', '.vagrant']) {
+  for (const name of [
+    'state.json',
+    'secrets.json',
+    'logs',
+    'ssh',
+    'tls',
+    'machines',
+    'ca.crt',
+    'Vagrantfile',
+    '.vagrant',
+  ]) {
     rmSync(join(ctx.paths.root, name), { recursive: true, force: true });
   }
   out(`lab ${ctx.lab.name} destroyed`);
@@ -98,7 +135,20 @@ export async function destroyCommand(ctx: LabContext, progress: Progress, out: O
 /** A command after `--` runs as an argv (each argument quoted), like every command the tool runs. */
 export async function sshCommand(ctx: LabContext, args: Args): Promise<number> {
   const target = await ctx.provider.sshTarget(nodeByName(ctx.lab, requireNode(ctx, args)));
-  const argv = ['-i', target.privateKeyPath, '-p', String(target.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${target.user}@${target.host}`, ...args.rest.map(shellQuote)];
+  const argv = [
+    '-i',
+    target.privateKeyPath,
+    '-p',
+    String(target.port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    `${target.user}@${target.host}`,
+    ...args.rest.map(shellQuote),
+  ];
   const r = await execa('ssh', argv, { stdio: 'inherit', reject: false });
   return r.exitCode ?? EXIT.failed;
 }
@@ -119,7 +169,10 @@ export async function haltCommand(ctx: LabContext, args: Args, progress: Progres
   ctx.remote.drop(node.name);
   const t0 = Date.now();
   await ctx.provider.halt(node, { force: args.force });
-  progress.ok(node.name, `${args.force ? 'power cut' : 'halted'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  progress.ok(
+    node.name,
+    `${args.force ? 'power cut' : 'halted'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return EXIT.ok;
 }
 
@@ -132,6 +185,9 @@ export async function startCommand(ctx: LabContext, args: Args, progress: Progre
 }
 
 function requireNode(ctx: LabContext, args: Args): string {
-  if (!args.node) throw new LabError('USAGE', `${args.command} needs --node NAME`, { hint: `Nodes: ${ctx.lab.nodes.map((n) => n.name).join(', ')}` });
+  if (!args.node)
+    throw new LabError('USAGE', `${args.command} needs --node NAME`, {
+      hint: `Nodes: ${ctx.lab.nodes.map((n) => n.name).join(', ')}`,
+    });
   return args.node;
 }

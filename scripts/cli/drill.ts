@@ -5,11 +5,29 @@ import { jsonSummary, runDrills, terminalLines } from '../drills/index.ts';
 import type { LabContext } from '../engine/context.ts';
 import type { Args } from './args.ts';
 
-export async function drillCommand(ctx: LabContext, args: Args, progress: Progress, out: (text: string) => void): Promise<number> {
+export async function drillCommand(
+  ctx: LabContext,
+  args: Args,
+  progress: Progress,
+  out: (text: string) => void,
+): Promise<number> {
   if (!args.halt && !args.haltRole && !args.all && !args.powerCycle) {
-    throw new LabError('USAGE', 'drill needs one of --halt NODE, --halt-role ROLE, --all or --power-cycle', { hint: 'e.g. npm run lab:drill -- --halt web1' });
+    throw new LabError('USAGE', 'drill needs one of --halt NODE, --halt-role ROLE, --all or --power-cycle', {
+      hint: 'e.g. npm run lab:drill -- --halt web1',
+    });
   }
-  const report = await runDrills(ctx, { halt: args.halt, haltRole: args.haltRole, all: args.all, powerCycle: args.powerCycle, graceful: args.graceful, force: args.force }, progress);
+  const report = await runDrills(
+    ctx,
+    {
+      halt: args.halt,
+      haltRole: args.haltRole,
+      all: args.all,
+      powerCycle: args.powerCycle,
+      graceful: args.graceful,
+      force: args.force,
+    },
+    progress,
+  );
   out(args.json ? JSON.stringify(jsonSummary(report), null, 2) : terminalLines(report).join('\n'));
   return report.ok ? EXIT.ok : EXIT.failed;
 }

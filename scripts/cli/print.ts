@@ -24,12 +24,26 @@ export function verifyText(report: VerifyReport): string {
     }
   }
   const count = (s: string) => report.checks.filter((c) => c.status === s).length;
-  lines.push('', `checks: ${count('pass')} pass, ${count('fail')} fail, ${count('skip')} skipped${report.ok ? '' : '  (the lab is NOT healthy)'}`);
+  lines.push(
+    '',
+    `checks: ${count('pass')} pass, ${count('fail')} fail, ${count('skip')} skipped${report.ok ? '' : '  (the lab is NOT healthy)'}`,
+  );
   return lines.join('\n');
 }
 
-export function statusText(lab: string, provider: string, nodes: (NodeStatus & { ip: string; roles: string[] })[]): string {
+export function statusText(
+  lab: string,
+  provider: string,
+  nodes: (NodeStatus & { ip: string; roles: string[] })[],
+): string {
   const width = Math.max(...nodes.map((n) => n.name.length), 4);
-  const rows = nodes.map((n) => `  ${n.name.padEnd(width)}  ${n.ip.padEnd(15)} ${n.state.padEnd(8)} ${n.roles.join(',')}${n.detail ? `  (${n.detail})` : ''}`);
-  return [`lab ${lab} on ${provider}`, `  ${'node'.padEnd(width)}  ${'address'.padEnd(15)} ${'state'.padEnd(8)} roles`, ...rows].join('\n');
+  const rows = nodes.map(
+    (n) =>
+      `  ${n.name.padEnd(width)}  ${n.ip.padEnd(15)} ${n.state.padEnd(8)} ${n.roles.join(',')}${n.detail ? `  (${n.detail})` : ''}`,
+  );
+  return [
+    `lab ${lab} on ${provider}`,
+    `  ${'node'.padEnd(width)}  ${'address'.padEnd(15)} ${'state'.padEnd(8)} roles`,
+    ...rows,
+  ].join('\n');
 }

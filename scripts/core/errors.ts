@@ -4,7 +4,11 @@ export class LabError extends Error {
   readonly hint: string | undefined;
   readonly details: string[];
 
-  constructor(code: string, message: string, opts: { hint?: string; cause?: unknown; details?: string[] } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { hint?: string; cause?: unknown; details?: string[] } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'LabError';
     this.code = code;

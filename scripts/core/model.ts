@@ -87,19 +87,29 @@ export function parseLab(text: string, file: string, hostMemoryMiB = totalmem() 
     // An unknown key is reported at its own path, one problem per key, so the user finds each.
     const problems = parsed.error.issues.flatMap((i) => {
       const paths = i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path];
-      return paths.map((path) => ({ path: formatPath(path), message: schemaMessage(i), line: nearestLine(lineOf, path) }));
+      return paths.map((path) => ({
+        path: formatPath(path),
+        message: schemaMessage(i),
+        line: nearestLine(lineOf, path),
+      }));
     });
     throw invalid(file, problems);
   }
   const spec = parsed.data;
-  const problems = crossFieldProblems(spec).map((p) => ({ ...p, line: nearestLine(lineOf, pathParts(p.path)) }));
+  const problems = crossFieldProblems(spec).map((p) => ({
+    ...p,
+    line: nearestLine(lineOf, pathParts(p.path)),
+  }));
   if (problems.length > 0) throw invalid(file, problems);
   const lab = resolveLab(spec, file);
   return { lab, warnings: memoryWarnings(lab, hostMemoryMiB) };
 }
 
 /** The line of a path, or of its nearest ancestor that exists (a missing key has no line of its own). */
-function nearestLine(lineOf: (p: (string | number)[]) => number | undefined, path: (string | number)[]): number | undefined {
+function nearestLine(
+  lineOf: (p: (string | number)[]) => number | undefined,
+  path: (string | number)[],
+): number | undefined {
   for (let n = path.length; n > 0; n--) {
     const line = lineOf(path.slice(0, n));
     if (line !== undefined) return line;
@@ -109,10 +119,14 @@ function nearestLine(lineOf: (p: (string | number)[]) => number | undefined, pat
 
 function invalid(file: string, problems: Problem[]): LabError {
   const details = problems.map(formatProblem);
-  return new LabError('LAB_INVALID', `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, {
-    hint: 'Fix each problem above (paths are YAML paths in the lab file), then run the command again.',
-    details,
-  });
+  return new LabError(
+    'LAB_INVALID',
+    `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+    {
+      hint: 'Fix each problem above (paths are YAML paths in the lab file), then run the command again.',
+      details,
+    },
+  );
 }
 
 export function formatProblem(p: Problem): string {
@@ -121,16 +135,29 @@ export function formatProblem(p: Problem): string {
 }
 
 export function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+    '',
+  );
 }
 
 function pathParts(path: string): (string | number)[] {
-  return path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return path
+    .split(/\.|\[(\d+)\]/)
+    .filter((p) => p !== undefined && p !== '')
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
-function schemaMessage(issue: { code: string; message: string; keys?: string[]; received?: unknown }): string {
-  if (issue.code === 'unrecognized_keys') return 'unknown key (a typo? the lab file accepts only the keys in scripts/core/schema.ts)';
-  if (issue.code === 'invalid_enum_value') return `unknown role '${String(issue.received)}'; roles are: ${ROLE_NAMES.join(', ')}`;
+function schemaMessage(issue: {
+  code: string;
+  message: string;
+  keys?: string[];
+  received?: unknown;
+}): string {
+  if (issue.code === 'unrecognized_keys')
+    return 'unknown key (a typo? the lab file accepts only the keys in scripts/core/schema.ts)';
+  if (issue.code === 'invalid_enum_value')
+    return `unknown role '${String(issue.received)}'; roles are: ${ROLE_NAMES.join(', ')}`;
   return issue.message;
 }
 
@@ -164,58 +191,113 @@ export function crossFieldProblems(spec: LabSpec): Problem[] {
   const problems: Problem[] = [];
   const subnet = parseSubnet(spec.network.subnet);
   if (!subnet) {
-    return [{ path: 'network.subnet', message: `'${spec.network.subnet}' is not a usable subnet`, hint: 'use a prefix between /8 and /30, e.g. 10.0.2.0/24' }];
+    return [
+      {
+        path: 'network.subnet',
+        message: `'${spec.network.subnet}' is not a usable subnet`,
+        hint: 'use a prefix between /8 and /30, e.g. 10.0.2.0/24',
+      },
+    ];
   }
   const checkAddress = (path: string, ip: string) => {
     const n = ipToInt(ip);
     if (n === undefined) problems.push({ path, message: `'${ip}' is not an IPv4 address` });
-    else if (!contains(subnet, n)) problems.push({ path, message: `${ip} is outside the lab subnet ${subnet.cidr}`, hint: `choose an address in ${subnet.cidr}` });
-    else if (n === subnet.network) problems.push({ path, message: `${ip} is the network address of ${subnet.cidr}` });
-    else if (n === broadcast(subnet)) problems.push({ path, message: `${ip} is the broadcast address of ${subnet.cidr}` });
-    else if (n === subnet.network + 1) problems.push({ path, message: `${ip} is reserved for the host side of the lab network`, hint: 'the host takes the first address; use another' });
+    else if (!contains(subnet, n))
+      problems.push({
+        path,
+        message: `${ip} is outside the lab subnet ${subnet.cidr}`,
+        hint: `choose an address in ${subnet.cidr}`,
+      });
+    else if (n === subnet.network)
+      problems.push({ path, message: `${ip} is the network address of ${subnet.cidr}` });
+    else if (n === broadcast(subnet))
+      problems.push({ path, message: `${ip} is the broadcast address of ${subnet.cidr}` });
+    else if (n === subnet.network + 1)
+      problems.push({
+        path,
+        message: `${ip} is reserved for the host side of the lab network`,
+        hint: 'the host takes the first address; use another',
+      });
   };
   const names = new Map<string, number>();
   const addresses = new Map<string, string>();
   spec.nodes.forEach((node, i) => {
     const first = names.get(node.name);
-    if (first !== undefined) problems.push({ path: `nodes[${i}].name`, message: `duplicate node name '${node.name}' (also nodes[${first}])` });
+    if (first !== undefined)
+      problems.push({
+        path: `nodes[${i}].name`,
+        message: `duplicate node name '${node.name}' (also nodes[${first}])`,
+      });
     else names.set(node.name, i);
     checkAddress(`nodes[${i}].ip`, node.ip);
     const other = addresses.get(node.ip);
-    if (other) problems.push({ path: `nodes[${i}].ip`, message: `duplicate address ${node.ip} (also ${other})` });
+    if (other)
+      problems.push({ path: `nodes[${i}].ip`, message: `duplicate address ${node.ip} (also ${other})` });
     else addresses.set(node.ip, `nodes[${i}]`);
     const roles = new Set(node.roles);
-    if (roles.size !== node.roles.length) problems.push({ path: `nodes[${i}].roles`, message: 'a role is listed twice' });
-    if (roles.has('db') && roles.has('db-arbiter')) problems.push({ path: `nodes[${i}].roles`, message: 'a node is either a Galera data node (db) or an arbitrator (db-arbiter), not both' });
-    if (roles.has('storage') && roles.has('storage-arbiter')) problems.push({ path: `nodes[${i}].roles`, message: 'a node holds either a data brick (storage) or the arbiter brick (storage-arbiter), not both' });
+    if (roles.size !== node.roles.length)
+      problems.push({ path: `nodes[${i}].roles`, message: 'a role is listed twice' });
+    if (roles.has('db') && roles.has('db-arbiter'))
+      problems.push({
+        path: `nodes[${i}].roles`,
+        message: 'a node is either a Galera data node (db) or an arbitrator (db-arbiter), not both',
+      });
+    if (roles.has('storage') && roles.has('storage-arbiter'))
+      problems.push({
+        path: `nodes[${i}].roles`,
+        message:
+          'a node holds either a data brick (storage) or the arbiter brick (storage-arbiter), not both',
+      });
   });
   for (const key of ['front', 'router'] as const) {
     const vip = spec.vips[key];
     if (!vip) continue;
     checkAddress(`vips.${key}`, vip);
     const owner = addresses.get(vip);
-    if (owner) problems.push({ path: `vips.${key}`, message: `VIP ${vip} is also the address of ${owner}`, hint: 'a VIP must be an address no node has' });
+    if (owner)
+      problems.push({
+        path: `vips.${key}`,
+        message: `VIP ${vip} is also the address of ${owner}`,
+        hint: 'a VIP must be an address no node has',
+      });
   }
-  if (spec.vips.front && spec.vips.front === spec.vips.router) problems.push({ path: 'vips.router', message: 'the router VIP equals the front VIP' });
+  if (spec.vips.front && spec.vips.front === spec.vips.router)
+    problems.push({ path: 'vips.router', message: 'the router VIP equals the front VIP' });
   const withRole = (role: Role) => spec.nodes.filter((n) => n.roles.includes(role)).length;
   for (const role of ['lb', 'router'] as const) {
     const key = ROLES[role].vip!;
     if (withRole(role) >= 2 && !spec.vips[key]) {
-      problems.push({ path: `vips.${key}`, message: `${withRole(role)} nodes have the ${role} role but there is no ${key} VIP`, hint: `add vips.${key}: an unused address in ${subnet.cidr} that keepalived floats between them` });
+      problems.push({
+        path: `vips.${key}`,
+        message: `${withRole(role)} nodes have the ${role} role but there is no ${key} VIP`,
+        hint: `add vips.${key}: an unused address in ${subnet.cidr} that keepalived floats between them`,
+      });
     }
   }
   const voters = withRole('db') + withRole('db-arbiter');
   if (withRole('db') > 0 && (voters < 3 || voters % 2 === 0)) {
-    problems.push({ path: 'nodes', message: `Galera has ${voters} voter${voters === 1 ? '' : 's'} (db + db-arbiter); losing one node must leave a majority`, hint: 'use an odd number of at least three: three db nodes, or two plus a db-arbiter (garbd)' });
+    problems.push({
+      path: 'nodes',
+      message: `Galera has ${voters} voter${voters === 1 ? '' : 's'} (db + db-arbiter); losing one node must leave a majority`,
+      hint: 'use an odd number of at least three: three db nodes, or two plus a db-arbiter (garbd)',
+    });
   }
   const bricks = withRole('storage');
   const arbiters = withRole('storage-arbiter');
   if (bricks + arbiters > 0 && !((bricks === 3 && arbiters === 0) || (bricks === 2 && arbiters === 1))) {
-    problems.push({ path: 'nodes', message: `GlusterFS has ${bricks} data brick${bricks === 1 ? '' : 's'} and ${arbiters} arbiter${arbiters === 1 ? '' : 's'}; only replica 3 or 2 + arbiter avoid split brain`, hint: 'give three nodes the storage role, or two storage and one storage-arbiter' });
+    problems.push({
+      path: 'nodes',
+      message: `GlusterFS has ${bricks} data brick${bricks === 1 ? '' : 's'} and ${arbiters} arbiter${arbiters === 1 ? '' : 's'}; only replica 3 or 2 + arbiter avoid split brain`,
+      hint: 'give three nodes the storage role, or two storage and one storage-arbiter',
+    });
   }
   const sentinels = withRole('sentinel');
   if (withRole('redis') > 0 && (sentinels < 3 || sentinels % 2 === 0)) {
-    problems.push({ path: 'nodes', message: `Redis has ${sentinels} Sentinel${sentinels === 1 ? '' : 's'}; quorum 2 needs an odd number of at least three`, hint: 'add the sentinel role to a third node (the router in tp)' });
+    problems.push({
+      path: 'nodes',
+      message: `Redis has ${sentinels} Sentinel${sentinels === 1 ? '' : 's'}; quorum 2 needs an odd number of at least three`,
+      hint: 'add the sentinel role to a third node (the router in tp)',
+    });
   }
   return problems;
 }
@@ -224,11 +306,13 @@ export function crossFieldProblems(spec: LabSpec): Problem[] {
 export function memoryWarnings(lab: Lab, hostMemoryMiB: number): Problem[] {
   const total = lab.nodes.reduce((sum, n) => sum + n.memory, 0);
   if (total <= hostMemoryMiB) return [];
-  return [{
-    path: 'nodes',
-    message: `the lab's machines need ${total} MiB in all but this host has ${Math.round(hostMemoryMiB)} MiB`,
-    hint: 'lower nodes[].memory or defaults.memory, or use a host with more memory',
-  }];
+  return [
+    {
+      path: 'nodes',
+      message: `the lab's machines need ${total} MiB in all but this host has ${Math.round(hostMemoryMiB)} MiB`,
+      hint: 'lower nodes[].memory or defaults.memory, or use a host with more memory',
+    },
+  ];
 }
 
 export function nodeByName(lab: Lab, name: string): Node {

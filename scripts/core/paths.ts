@@ -16,7 +16,10 @@ export interface LabPaths {
   machines: string;
 }
 
-export function labPaths(labName: string, base = process.env.LAB_STATE_DIR ?? join(REPO_ROOT, '.lab')): LabPaths {
+export function labPaths(
+  labName: string,
+  base = process.env.LAB_STATE_DIR ?? join(REPO_ROOT, '.lab'),
+): LabPaths {
   const root = join(base, labName);
   return {
     root,
@@ -33,5 +36,8 @@ export function labPaths(labName: string, base = process.env.LAB_STATE_DIR ?? jo
 
 /** Built images and boxes, shared by every lab and kept between runs. */
 export function cacheDir(): string {
-  return process.env.LAB_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nextcloud-ha-lab');
+  return (
+    process.env.LAB_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nextcloud-ha-lab')
+  );
 }

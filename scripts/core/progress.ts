@@ -16,8 +16,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
   const started = Date.now();
   const clock = () => paint('2', `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`);
   return {
-    phase: (name, detail) => write(`${clock()} ${paint('1', `▸ ${name}`)}${detail ? paint('2', `  ${detail}`) : ''}`),
-    ok: (label, detail) => write(`${clock()}   ${paint('32', '✓')} ${label}${detail ? paint('2', `  ${detail}`) : ''}`),
+    phase: (name, detail) =>
+      write(`${clock()} ${paint('1', `▸ ${name}`)}${detail ? paint('2', `  ${detail}`) : ''}`),
+    ok: (label, detail) =>
+      write(`${clock()}   ${paint('32', '✓')} ${label}${detail ? paint('2', `  ${detail}`) : ''}`),
     fail: (label, detail) => write(`${clock()}   ${paint('31', '✗')} ${label}${detail ? `  ${detail}` : ''}`),
     info: (message) => write(`${clock()}   ${message}`),
     warn: (message) => write(`${clock()}   ${paint('33', '!')} ${message}`),

@@ -2,11 +2,16 @@
 import { z } from 'zod';
 import { ROLE_NAMES } from './roles.ts';
 
-const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'must be an IPv4 address like 10.0.2.21');
+const ipv4 = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'must be an IPv4 address like 10.0.2.21');
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be a subnet like 10.0.2.0/24');
 const nodeName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,11}$/, 'must be 1-12 characters: lower-case letters, digits, dashes, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,11}$/,
+    'must be 1-12 characters: lower-case letters, digits, dashes, starting with a letter',
+  );
 const memory = z.number().int().min(128).max(65536);
 const cpus = z.number().int().min(1).max(64);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lower-case hex');

@@ -25,7 +25,9 @@ export interface Secrets {
 function generate(name: SecretName): string {
   // VRRP authentication takes at most 8 characters.
   const length = name === 'KEEPALIVED_PASSWORD' ? 6 : 18;
-  return randomBytes(length).toString('base64url').slice(0, length === 6 ? 8 : 24);
+  return randomBytes(length)
+    .toString('base64url')
+    .slice(0, length === 6 ? 8 : 24);
 }
 
 /** Loads the lab's secrets, generating any that are missing, and saves them back with mode 0600. */

@@ -1,5 +1,5 @@
 // Opens a lab: its model, paths, provider, secrets and one SSH connection per node.
-import { loadLabFile, type Lab, nodeByName, type Problem } from '../core/model.ts';
+import { type Lab, loadLabFile, nodeByName, type Problem } from '../core/model.ts';
 import { type LabPaths, labPaths } from '../core/paths.ts';
 import { loadSecrets, type Secrets } from '../core/secrets.ts';
 import { makeProvider, type ProviderChoice, resolveProvider } from '../providers/select.ts';
@@ -35,7 +35,8 @@ export async function openLab(opts: { lab: string; provider?: ProviderChoice }):
     remote,
     secrets,
     warnings,
-    running: async () => new Set((await provider.status()).filter((s) => s.state === 'running').map((s) => s.name)),
+    running: async () =>
+      new Set((await provider.status()).filter((s) => s.state === 'running').map((s) => s.name)),
     close: () => remote.close(),
   };
 }

@@ -9,7 +9,12 @@ export function roleListName(role: string): string {
   return `${role.toUpperCase().replace(/-/g, '_')}_NODES`;
 }
 
-export function roleEnv(lab: Lab, node: Node, provider: ProviderName, secrets: Secrets): Record<string, string> {
+export function roleEnv(
+  lab: Lab,
+  node: Node,
+  provider: ProviderName,
+  secrets: Secrets,
+): Record<string, string> {
   const env: Record<string, string> = {
     LAB_NAME: lab.name,
     LAB_SUBNET: lab.subnet.cidr,

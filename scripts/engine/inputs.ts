@@ -10,10 +10,15 @@ import { resolveNextcloudArchive, sha256File } from './nextcloud.ts';
 export const REMOTE_ARCHIVE = '/opt/lab/nextcloud.tar.bz2';
 
 /** Uploads what the selected nodes need and returns the environment every step then gets. */
-export async function prepareInputs(ctx: LabContext, progress: Progress, names: string[]): Promise<Record<string, string>> {
+export async function prepareInputs(
+  ctx: LabContext,
+  progress: Progress,
+  names: string[],
+): Promise<Record<string, string>> {
   const selected = (role: 'lb' | 'web') => nodesWithRole(ctx.lab, role).filter((n) => names.includes(n.name));
   const tls = ensureLabTls(ctx.lab, ctx.paths);
-  if (tls.created.length > 0) progress.ok('lab CA', `made ${tls.created.join(', ')}; browsers trust the lab with ${tls.userCa}`);
+  if (tls.created.length > 0)
+    progress.ok('lab CA', `made ${tls.created.join(', ')}; browsers trust the lab with ${tls.userCa}`);
   const ca = readFileSync(tls.caCert);
   const lbs = new Set(selected('lb').map((n) => n.name));
   await Promise.all(
@@ -33,11 +38,20 @@ export async function prepareInputs(ctx: LabContext, progress: Progress, names: 
   }
   const sum = await sha256File(archive.path);
   progress.info(`Nextcloud archive: ${archive.source}, sha256 ${sum.slice(0, 12)}…`);
-  await Promise.all(webs.map((n) => putIfChanged(ctx, n.name, REMOTE_ARCHIVE, readFileSync(archive.path), 0o644, sum)));
+  await Promise.all(
+    webs.map((n) => putIfChanged(ctx, n.name, REMOTE_ARCHIVE, readFileSync(archive.path), 0o644, sum)),
+  );
   return { NEXTCLOUD_ARCHIVE: REMOTE_ARCHIVE, NEXTCLOUD_ARCHIVE_SHA256: sum, NEXTCLOUD_SKIP_REASON: '' };
 }
 
-async function putIfChanged(ctx: LabContext, node: string, path: string, content: Buffer, mode: number, sum?: string): Promise<void> {
+async function putIfChanged(
+  ctx: LabContext,
+  node: string,
+  path: string,
+  content: Buffer,
+  mode: number,
+  sum?: string,
+): Promise<void> {
   const want = sum ?? createHash('sha256').update(content).digest('hex');
   const have = await ctx.remote.exec(node, ['sha256sum', path]);
   if (have.code === 0 && have.stdout.startsWith(want)) return;

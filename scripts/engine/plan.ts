@@ -32,8 +32,19 @@ const rest = (nodes: Node[]) => nodes.slice(1);
 export const RECIPE: PhaseSpec[] = [
   { name: 'base', roles: ['base'], step: 'apply' },
   { name: 'galera-probe', roles: ['db'], step: 'probe', probe: true },
-  { name: 'galera-bootstrap', roles: ['db'], step: 'bootstrap', pick: (n, rt) => n.filter((x) => x.name === rt.galeraBootstrap) },
-  { name: 'galera-join', roles: ['db'], step: 'join', serial: true, pick: (n, rt) => n.filter((x) => x.name !== rt.galeraBootstrap) },
+  {
+    name: 'galera-bootstrap',
+    roles: ['db'],
+    step: 'bootstrap',
+    pick: (n, rt) => n.filter((x) => x.name === rt.galeraBootstrap),
+  },
+  {
+    name: 'galera-join',
+    roles: ['db'],
+    step: 'join',
+    serial: true,
+    pick: (n, rt) => n.filter((x) => x.name !== rt.galeraBootstrap),
+  },
   { name: 'garbd', roles: ['db-arbiter'], step: 'apply' },
   { name: 'redis-primary', roles: ['redis'], step: 'apply', pick: first, env: redisEnv },
   { name: 'redis-replicas', roles: ['redis'], step: 'apply', pick: rest, env: redisEnv },

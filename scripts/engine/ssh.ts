@@ -107,19 +107,25 @@ export class SshRemote implements Remote {
     if (target.user === 'root') {
       const sftp = await this.sftp(node);
       await sftpMkdirp(sftp, dirname(path));
-      await new Promise<void>((resolve, reject) => sftp.writeFile(path, content, { mode }, (e) => (e ? reject(e) : resolve())));
-      await new Promise<void>((resolve, reject) => sftp.chmod(path, mode, (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        sftp.writeFile(path, content, { mode }, (e) => (e ? reject(e) : resolve())),
+      );
+      await new Promise<void>((resolve, reject) =>
+        sftp.chmod(path, mode, (e) => (e ? reject(e) : resolve())),
+      );
       return;
     }
     // Not root (Vagrant): stream through sudo so the file lands where only root may write.
     const script = 'umask 077; mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"';
     const r = await this.exec(node, ['sh', '-c', script, 'put', path, mode.toString(8)], { stdin: content });
-    if (r.code !== 0) throw new LabError('SSH_PUT_FAILED', `Writing ${path} on ${node} failed: ${r.stderr.trim()}`);
+    if (r.code !== 0)
+      throw new LabError('SSH_PUT_FAILED', `Writing ${path} on ${node} failed: ${r.stderr.trim()}`);
   }
 
   async get(node: string, path: string): Promise<Buffer> {
     const r = await this.exec(node, ['base64', '-w0', path]);
-    if (r.code !== 0) throw new LabError('SSH_GET_FAILED', `Reading ${path} on ${node} failed: ${r.stderr.trim()}`);
+    if (r.code !== 0)
+      throw new LabError('SSH_GET_FAILED', `Reading ${path} on ${node} failed: ${r.stderr.trim()}`);
     return Buffer.from(r.stdout.trim(), 'base64');
   }
 
@@ -145,7 +151,13 @@ async function sftpMkdirp(sftp: SFTPWrapper, dir: string): Promise<void> {
   }
 }
 
-function collect(node: string, command: string, ch: ClientChannel, opts: ExecOptions, started: number): Promise<ExecResult> {
+function collect(
+  node: string,
+  command: string,
+  ch: ClientChannel,
+  opts: ExecOptions,
+  started: number,
+): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -171,14 +183,19 @@ function collect(node: string, command: string, ch: ClientChannel, opts: ExecOpt
       timer = setTimeout(() => {
         ch.signal('KILL');
         ch.close();
-        reject(new LabError('SSH_TIMEOUT', `Timed out after ${opts.timeoutMs} ms: ${command} on ${node}`, { hint: 'See the node log under .lab/<lab>/logs/ for where it stopped.' }));
+        reject(
+          new LabError('SSH_TIMEOUT', `Timed out after ${opts.timeoutMs} ms: ${command} on ${node}`, {
+            hint: 'See the node log under .lab/<lab>/logs/ for where it stopped.',
+          }),
+        );
       }, opts.timeoutMs);
     }
     opts.signal?.addEventListener('abort', abort, { once: true });
     ch.on('close', (code: number | null) => {
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', abort);
-      for (const s of ['stdout', 'stderr'] as const) if (partial[s] && opts.onLine) opts.onLine(s, partial[s]);
+      for (const s of ['stdout', 'stderr'] as const)
+        if (partial[s] && opts.onLine) opts.onLine(s, partial[s]);
       resolve({ node, command, code: code ?? 255, stdout, stderr, ms: Date.now() - started });
     });
     if (opts.stdin !== undefined) ch.end(opts.stdin);

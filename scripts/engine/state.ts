@@ -46,13 +46,27 @@ export function writeState(file: string, state: LabState): void {
  * The run to record into: the interrupted one when the last run did not finish with the same
  * selection (so its finished steps are skipped), otherwise a fresh run in which every step runs again.
  */
-export function beginRun(state: LabState, only: string[] | undefined, now = new Date()): { run: RunRecord; resumed: boolean } {
+export function beginRun(
+  state: LabState,
+  only: string[] | undefined,
+  now = new Date(),
+): { run: RunRecord; resumed: boolean } {
   const prev = state.run;
   const same = JSON.stringify(prev?.only ?? []) === JSON.stringify(only ?? []);
   if (prev && prev.status !== 'done' && same) {
     return { run: { ...prev, status: 'running' }, resumed: true };
   }
-  return { run: { id: now.toISOString(), status: 'running', started: now.toISOString(), only, steps: {}, changes: 0 }, resumed: false };
+  return {
+    run: {
+      id: now.toISOString(),
+      status: 'running',
+      started: now.toISOString(),
+      only,
+      steps: {},
+      changes: 0,
+    },
+    resumed: false,
+  };
 }
 
 export function stepId(node: string, role: string, step: string): string {

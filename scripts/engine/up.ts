@@ -5,10 +5,10 @@ import { saveSecrets } from '../core/secrets.ts';
 import type { LabContext } from './context.ts';
 import { roleEnv } from './env.ts';
 import { chooseGaleraBootstrap, parseProbeLine } from './galera.ts';
+import { prepareInputs } from './inputs.ts';
 import { type PhaseSpec, planPhase, RECIPE, type Runtime, type Step, selectNodes } from './plan.ts';
 import { bundleScript, provisionFiles, runStep, type StepOutcome, uploadProvision } from './provision.ts';
-import { prepareInputs } from './inputs.ts';
-import { beginRun, readState, type RunRecord, stepId, writeState } from './state.ts';
+import { beginRun, type RunRecord, readState, stepId, writeState } from './state.ts';
 
 export interface UpOptions {
   only?: string[];
@@ -30,19 +30,40 @@ export interface UpReport {
 export async function up(ctx: LabContext, progress: Progress, opts: UpOptions = {}): Promise<UpReport> {
   const started = Date.now();
   const nodes = selectNodes(ctx.lab, opts.only);
-  if (nodes.length === 0) throw new LabError('ONLY_EMPTY', `No node has the roles ${opts.only?.join(', ')}`, { hint: 'Roles are listed in the lab file under nodes[].roles.' });
+  if (nodes.length === 0)
+    throw new LabError('ONLY_EMPTY', `No node has the roles ${opts.only?.join(', ')}`, {
+      hint: 'Roles are listed in the lab file under nodes[].roles.',
+    });
   const state = readState(ctx.paths.state);
   if (state.provider && state.provider !== ctx.provider.name && state.run) {
-    throw new LabError('PROVIDER_MISMATCH', `Lab ${ctx.lab.name} was brought up with ${state.provider}, not ${ctx.provider.name}`, { hint: `Run \`npm run lab:destroy -- --lab ${ctx.lab.name}\` first, or use --provider ${state.provider}.` });
+    throw new LabError(
+      'PROVIDER_MISMATCH',
+      `Lab ${ctx.lab.name} was brought up with ${state.provider}, not ${ctx.provider.name}`,
+      {
+        hint: `Run \`npm run lab:destroy -- --lab ${ctx.lab.name}\` first, or use --provider ${state.provider}.`,
+      },
+    );
   }
   writeState(ctx.paths.state, { ...state, provider: ctx.provider.name });
   progress.phase('machines', `${nodes.length} node(s) on ${ctx.provider.name}`);
   const t0 = Date.now();
-  await ctx.provider.up(nodes, { signal: opts.signal, onProgress: (node, msg) => progress.info(`${node}: ${msg}`) });
+  await ctx.provider.up(nodes, {
+    signal: opts.signal,
+    onProgress: (node, msg) => progress.info(`${node}: ${msg}`),
+  });
   progress.ok(`${nodes.map((n) => n.name).join(' ')}`, `up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const report: UpReport = { nodes: nodes.map((n) => n.name), resumed: false, changes: 0, changed: [], skips: [], ms: 0 };
+  const report: UpReport = {
+    nodes: nodes.map((n) => n.name),
+    resumed: false,
+    changes: 0,
+    changed: [],
+    skips: [],
+    ms: 0,
+  };
   if (opts.machinesOnly) {
-    progress.info('--machines-only: machines are up, nothing provisioned. `npm run lab:verify` tells what passes.');
+    progress.info(
+      '--machines-only: machines are up, nothing provisioned. `npm run lab:verify` tells what passes.',
+    );
     return { ...report, ms: Date.now() - started };
   }
   const { run, resumed } = beginRun(readState(ctx.paths.state), opts.only);
@@ -51,13 +72,26 @@ export async function up(ctx: LabContext, progress: Progress, opts: UpOptions = 
   const save = () => writeState(ctx.paths.state, { ...readState(ctx.paths.state), run });
   save();
   try {
-    const inputs = await prepare(ctx, progress, nodes.map((n) => n.name), opts);
+    const inputs = await prepare(
+      ctx,
+      progress,
+      nodes.map((n) => n.name),
+      opts,
+    );
     const selected = new Set(nodes.map((n) => n.name));
     const rt: Runtime = {};
     for (const spec of RECIPE) {
       const steps = planPhase(spec, ctx.lab, selected, rt);
       if (steps.length === 0) continue;
-      const outcomes = await runPhase(ctx, progress, spec, steps.map((s) => ({ ...s, env: { ...inputs, ...s.env } })), run, save, opts);
+      const outcomes = await runPhase(
+        ctx,
+        progress,
+        spec,
+        steps.map((s) => ({ ...s, env: { ...inputs, ...s.env } })),
+        run,
+        save,
+        opts,
+      );
       if (spec.name === 'galera-probe') decideGalera(ctx, outcomes, rt, progress);
       for (const o of outcomes) collect(report, o, spec);
     }
@@ -74,7 +108,12 @@ export async function up(ctx: LabContext, progress: Progress, opts: UpOptions = 
   return report;
 }
 
-async function prepare(ctx: LabContext, progress: Progress, names: string[], opts: UpOptions): Promise<Record<string, string>> {
+async function prepare(
+  ctx: LabContext,
+  progress: Progress,
+  names: string[],
+  opts: UpOptions,
+): Promise<Record<string, string>> {
   progress.phase('upload', 'provision/ to every node');
   const bundle = bundleScript(provisionFiles());
   await inParallel(names, opts.parallel ?? 6, async (node) => {
@@ -84,8 +123,19 @@ async function prepare(ctx: LabContext, progress: Progress, names: string[], opt
   return prepareInputs(ctx, progress, names);
 }
 
-async function runPhase(ctx: LabContext, progress: Progress, spec: PhaseSpec, steps: Step[], run: RunRecord, save: () => void, opts: UpOptions): Promise<StepOutcome[]> {
-  progress.phase(spec.name, `${steps.map((s) => s.node).join(', ')}${spec.serial && steps.length > 1 ? ' (one at a time)' : ''}`);
+async function runPhase(
+  ctx: LabContext,
+  progress: Progress,
+  spec: PhaseSpec,
+  steps: Step[],
+  run: RunRecord,
+  save: () => void,
+  opts: UpOptions,
+): Promise<StepOutcome[]> {
+  progress.phase(
+    spec.name,
+    `${steps.map((s) => s.node).join(', ')}${spec.serial && steps.length > 1 ? ' (one at a time)' : ''}`,
+  );
   const outcomes: StepOutcome[] = [];
   await inParallel(steps, spec.serial ? 1 : (opts.parallel ?? 6), async (s) => {
     const id = stepId(s.node, s.role, s.step);
@@ -95,8 +145,21 @@ async function runPhase(ctx: LabContext, progress: Progress, spec: PhaseSpec, st
     }
     const node = ctx.lab.nodes.find((n) => n.name === s.node)!;
     const env = { ...roleEnv(ctx.lab, node, ctx.provider.name, ctx.secrets), ...s.env };
-    const o = await runStep(ctx.remote, { node: s.node, role: s.role, step: s.step, env, logDir: ctx.paths.logs, secrets: ctx.secrets, signal: opts.signal });
-    run.steps[id] = { status: o.code === 0 ? 'done' : 'failed', changes: o.changes.length, ms: o.ms, at: new Date().toISOString() };
+    const o = await runStep(ctx.remote, {
+      node: s.node,
+      role: s.role,
+      step: s.step,
+      env,
+      logDir: ctx.paths.logs,
+      secrets: ctx.secrets,
+      signal: opts.signal,
+    });
+    run.steps[id] = {
+      status: o.code === 0 ? 'done' : 'failed',
+      changes: o.changes.length,
+      ms: o.ms,
+      at: new Date().toISOString(),
+    };
     if (Object.keys(o.outputs).length > 0) {
       Object.assign(ctx.secrets.outputs, o.outputs);
       saveSecrets(ctx.paths.secrets, ctx.secrets);
@@ -120,10 +183,19 @@ async function runPhase(ctx: LabContext, progress: Progress, spec: PhaseSpec, st
 function decideGalera(ctx: LabContext, outcomes: StepOutcome[], rt: Runtime, progress: Progress): void {
   // Probes finish in any order; the decision's tie-break is lab order.
   const order = (o: StepOutcome) => ctx.lab.nodes.findIndex((n) => n.name === o.node);
-  const probes = [...outcomes].sort((a, b) => order(a) - order(b)).map((o) => ({ node: o.node, probe: parseProbeLine(o.node, o.states.map((s) => `::lab-state ${s}`).join('\n')) }));
+  const probes = [...outcomes]
+    .sort((a, b) => order(a) - order(b))
+    .map((o) => ({
+      node: o.node,
+      probe: parseProbeLine(o.node, o.states.map((s) => `::lab-state ${s}`).join('\n')),
+    }));
   const decision = chooseGaleraBootstrap(probes);
   rt.galeraBootstrap = decision.action === 'bootstrap' ? decision.node : undefined;
-  progress.info(decision.action === 'bootstrap' ? `Galera: bootstrap ${decision.node} (${decision.reason})` : `Galera: no bootstrap (${decision.reason})`);
+  progress.info(
+    decision.action === 'bootstrap'
+      ? `Galera: bootstrap ${decision.node} (${decision.reason})`
+      : `Galera: no bootstrap (${decision.reason})`,
+  );
 }
 
 function collect(report: UpReport, o: StepOutcome, spec: PhaseSpec): void {
@@ -134,7 +206,11 @@ function collect(report: UpReport, o: StepOutcome, spec: PhaseSpec): void {
 }
 
 /** Runs fn over items with at most `limit` at once; the first failure stops new starts and is rethrown. */
-export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: unknown;
   const worker = async () => {

@@ -19,12 +19,16 @@ export async function makeProvider(name: ProviderName, lab: Lab, paths: LabPaths
 function nspawnPossible(): string | undefined {
   if (process.platform !== 'linux') return 'nspawn needs a Linux host';
   if (process.getuid?.() !== 0) return 'nspawn needs root (run with sudo)';
-  if (!existsSync('/usr/bin/systemd-nspawn')) return 'systemd-nspawn is missing (apt-get install systemd-container debootstrap)';
+  if (!existsSync('/usr/bin/systemd-nspawn'))
+    return 'systemd-nspawn is missing (apt-get install systemd-container debootstrap)';
   return undefined;
 }
 
 /** auto: Vagrant with a usable provider, else nspawn on a Linux host as root, else what to install. */
-export async function resolveProvider(choice: ProviderChoice, recorded?: ProviderName): Promise<ProviderName> {
+export async function resolveProvider(
+  choice: ProviderChoice,
+  recorded?: ProviderName,
+): Promise<ProviderName> {
   if (choice !== 'auto') return choice;
   if (recorded) return recorded;
   const { detectVagrant } = await import('./vagrant/preflight.ts');

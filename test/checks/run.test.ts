@@ -12,20 +12,38 @@ const ctx = {
   running: async () => new Set(['db1']),
 } as unknown as LabContext;
 
-const check = (id: string, run: Check['run'], skipReason: Check['skipReason'] = () => undefined): Check => ({ id, tier: 'data', title: id, skipReason, run });
+const check = (id: string, run: Check['run'], skipReason: Check['skipReason'] = () => undefined): Check => ({
+  id,
+  tier: 'data',
+  title: id,
+  skipReason,
+  run,
+});
 
 describe('checks runner', () => {
   it('reports skip with its reason, never pass, when a check cannot run', async () => {
-    const r = await runChecks(ctx, [check('a', async () => ({ status: 'pass', summary: 'x', evidence: [] }), () => 'no web node is running')]);
+    const r = await runChecks(ctx, [
+      check(
+        'a',
+        async () => ({ status: 'pass', summary: 'x', evidence: [] }),
+        () => 'no web node is running',
+      ),
+    ]);
     expect(r.checks[0]).toMatchObject({ status: 'skip', summary: 'no web node is running' });
     expect(r.ok).toBe(true);
   });
 
   it('turns a thrown error or a hang into a failed check with the message', async () => {
-    const r = await runChecks(ctx, [
-      check('throws', async () => { throw new Error('connection refused'); }),
-      check('hangs', () => new Promise(() => {})),
-    ], { timeoutMs: 50 });
+    const r = await runChecks(
+      ctx,
+      [
+        check('throws', async () => {
+          throw new Error('connection refused');
+        }),
+        check('hangs', () => new Promise(() => {})),
+      ],
+      { timeoutMs: 50 },
+    );
     expect(r.checks.map((c) => c.status)).toEqual(['fail', 'fail']);
     expect(r.checks[0]!.summary).toMatch(/connection refused/);
     expect(r.checks[1]!.summary).toMatch(/no answer within/);
@@ -33,14 +51,33 @@ describe('checks runner', () => {
   });
 
   it('redacts secrets from summaries and evidence', async () => {
-    const r = await runChecks(ctx, [check('leaky', async () => ({ status: 'fail', summary: 'pw hunter2-secret', evidence: [{ node: 'db1', command: 'mysql -phunter2-secret', output: 'hunter2-secret', code: 1, ms: 1 }], hint: 'h' }))]);
+    const r = await runChecks(ctx, [
+      check('leaky', async () => ({
+        status: 'fail',
+        summary: 'pw hunter2-secret',
+        evidence: [
+          { node: 'db1', command: 'mysql -phunter2-secret', output: 'hunter2-secret', code: 1, ms: 1 },
+        ],
+        hint: 'h',
+      })),
+    ]);
     expect(JSON.stringify(r)).not.toContain('hunter2-secret');
     expect(r.checks[0]!.evidence[0]!.command).toBe('mysql -p<DB_ROOT_PASSWORD>');
   });
 
   it('filters by tier and passes the running set to the checks', async () => {
     let seen: Set<string> | undefined;
-    const r = await runChecks(ctx, [check('d', async (c) => { seen = c.running; return { status: 'pass', summary: 'ok', evidence: [] }; }), { ...check('w', async () => ({ status: 'fail', summary: '', evidence: [] })), tier: 'web' }], { tiers: ['data'] });
+    const r = await runChecks(
+      ctx,
+      [
+        check('d', async (c) => {
+          seen = c.running;
+          return { status: 'pass', summary: 'ok', evidence: [] };
+        }),
+        { ...check('w', async () => ({ status: 'fail', summary: '', evidence: [] })), tier: 'web' },
+      ],
+      { tiers: ['data'] },
+    );
     expect(r.checks.map((c) => c.id)).toEqual(['d']);
     expect([...seen!]).toEqual(['db1']);
   });

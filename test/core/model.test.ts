@@ -5,12 +5,16 @@ import { LabError } from '../../scripts/core/errors.ts';
 import { frontAddress, loadLabFile, parseLab, routerAddress } from '../../scripts/core/model.ts';
 
 const dir = join(import.meta.dirname, '../fixtures/labs');
-const fixtures = (prefix: string) => readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml'));
+const fixtures = (prefix: string) =>
+  readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml'));
 
 /** The error paths an invalid fixture must produce, from its `# expect:` first line. */
 function expectedPaths(file: string): string[] {
   const first = readFileSync(join(dir, file), 'utf8').split('\n')[0]!;
-  return first.replace(/^# expect:\s*/, '').split(',').map((s) => s.trim());
+  return first
+    .replace(/^# expect:\s*/, '')
+    .split(',')
+    .map((s) => s.trim());
 }
 
 function problemsOf(file: string): string[] {
@@ -36,7 +40,21 @@ describe('lab model', () => {
     const { lab } = loadLabFile('full-ha', 1e9);
     expect(lab.vips).toEqual({ front: '10.0.2.10', router: '10.0.2.30' });
     expect(lab.nodes.reduce((s, n) => s + n.memory, 0)).toBe(9216);
-    expect(lab.nodes.map((n) => n.name)).toEqual(['client', 'lb1', 'lb2', 'web1', 'web2', 'router1', 'router2', 'db1', 'db2', 'db3', 'storage1', 'storage2', 'storage3']);
+    expect(lab.nodes.map((n) => n.name)).toEqual([
+      'client',
+      'lb1',
+      'lb2',
+      'web1',
+      'web2',
+      'router1',
+      'router2',
+      'db1',
+      'db2',
+      'db3',
+      'storage1',
+      'storage2',
+      'storage3',
+    ]);
   });
 
   it('tp reaches its single lb and router at their own addresses (about 6.5 GiB)', () => {
@@ -44,7 +62,12 @@ describe('lab model', () => {
     expect(frontAddress(lab)).toBe('10.0.2.10');
     expect(routerAddress(lab)).toBe('10.0.2.30');
     expect(lab.nodes.reduce((s, n) => s + n.memory, 0)).toBe(6656);
-    expect(lab.nodes.find((n) => n.name === 'router')?.roles).toEqual(['router', 'db-arbiter', 'storage-arbiter', 'sentinel']);
+    expect(lab.nodes.find((n) => n.name === 'router')?.roles).toEqual([
+      'router',
+      'db-arbiter',
+      'storage-arbiter',
+      'sentinel',
+    ]);
   });
 
   it.each(fixtures('valid-'))('accepts %s', (file) => {
@@ -77,11 +100,15 @@ describe('lab model', () => {
   });
 
   it('names an unknown role and lists the real ones', () => {
-    expect(problemsOf('invalid-unknown-role.yaml')[0]).toMatch(/unknown role 'webserver'; roles are: client, lb, web/);
+    expect(problemsOf('invalid-unknown-role.yaml')[0]).toMatch(
+      /unknown role 'webserver'; roles are: client, lb, web/,
+    );
   });
 
   it('refuses a lab name that is not a file with a hint', () => {
     expect(() => loadLabFile('no-such-lab')).toThrow(/No lab file/);
-    expect(() => parseLab('name: x\nnetwork: {subnet: 10.0.2.0/24}\nnodes: []\n', 'x.yaml')).toThrow(LabError);
+    expect(() => parseLab('name: x\nnetwork: {subnet: 10.0.2.0/24}\nnodes: []\n', 'x.yaml')).toThrow(
+      LabError,
+    );
   });
 });

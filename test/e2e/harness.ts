@@ -1,8 +1,9 @@
 // Runs the real `lab` command for end-to-end tests and checks that a lab left nothing behind.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../../scripts/core/model.ts';
+import { loadLabFile, REPO_ROOT } from '../../scripts/core/model.ts';
+import { bridgeName, machineName, netnsName } from '../../scripts/providers/nspawn/naming.ts';
 
 export interface LabRun {
   code: number;
@@ -29,15 +30,24 @@ export async function lab(args: string[], env: Record<string, string> = {}): Pro
     env: { ...env, NO_COLOR: '1' },
     timeout: 30 * 60_000,
   });
-  const run = { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), ms: Date.now() - t0 };
-  if (process.env.LAB_TEST_VERBOSE) process.stderr.write(`$ lab ${args.join(' ')} -> ${run.code} (${run.ms} ms)\n${run.stderr}\n`);
+  const run = {
+    code: r.exitCode ?? -1,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+    ms: Date.now() - t0,
+  };
+  if (process.env.LAB_TEST_VERBOSE)
+    process.stderr.write(`$ lab ${args.join(' ')} -> ${run.code} (${run.ms} ms)\n${run.stderr}\n`);
   return run;
 }
 
 /** Like lab(), but a non-zero exit fails with the command's own output, which says what went wrong. */
 export async function labOk(args: string[], env: Record<string, string> = {}): Promise<LabRun> {
   const r = await lab(args, env);
-  if (r.code !== 0) throw new Error(`lab ${args.join(' ')} exited ${r.code}\n--- stderr ---\n${r.stderr.slice(-6000)}\n--- stdout ---\n${r.stdout.slice(-3000)}`);
+  if (r.code !== 0)
+    throw new Error(
+      `lab ${args.join(' ')} exited ${r.code}\n--- stderr ---\n${r.stderr.slice(-6000)}\n--- stdout ---\n${r.stdout.slice(-3000)}`,
+    );
   return r;
 }
 
@@ -45,11 +55,26 @@ export function json<T>(run: LabRun): T {
   return JSON.parse(run.stdout) as T;
 }
 
-/** What a lab may leave behind on the host: nspawn processes, bridges and mounts under its state dir. */
-export function leftovers(labName: string): string[] {
+/** What a lab may leave behind on the host: nspawn processes, its bridge, netns and mounts under its state dir. */
+export function leftovers(labName: string, nodes: string[] = []): string[] {
   const found: string[] = [];
+  if (existsSync(`/sys/class/net/${bridgeName(labName)}`)) found.push(`bridge ${bridgeName(labName)}`);
+  for (const node of nodes) {
+    if (existsSync(`/run/netns/${netnsName(labName, node)}`)) found.push(`netns ${netnsName(labName, node)}`);
+  }
+  const machines = new Set(nodes.map((n) => `--machine=${machineName(labName, n)}`));
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => machines.has(a))) found.push(`process ${pid} ${argv.slice(0, 3).join(' ')}`);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
   const root = join(REPO_ROOT, '.lab', labName);
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(root));
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => l.split(' ')[1]?.startsWith(root));
   found.push(...mounts.map((m) => `mount ${m.split(' ')[1]}`));
   if (existsSync(join(root, 'machines'))) found.push(`directory ${join(root, 'machines')}`);
   return found;
@@ -58,6 +83,18 @@ export function leftovers(labName: string): string[] {
 type Check = { id: string; tier: string; status: 'pass' | 'fail' | 'skip'; summary: string };
 
 /** The checks of a `verify --json` run that did not pass, as readable lines for an assertion message. */
-export function notPassing(report: { checks: Check[] }, allowSkip: (c: Check) => boolean = () => false): string[] {
-  return report.checks.filter((c) => c.status === 'fail' || (c.status === 'skip' && !allowSkip(c))).map((c) => `${c.status} ${c.id}: ${c.summary}`);
+export function notPassing(
+  report: { checks: Check[] },
+  allowSkip: (c: Check) => boolean = () => false,
+): string[] {
+  return report.checks
+    .filter((c) => c.status === 'fail' || (c.status === 'skip' && !allowSkip(c)))
+    .map((c) => `${c.status} ${c.id}: ${c.summary}`);
 }
+
+/** The node names of a lab from labs/, for leftovers(). */
+export function nodesOf(lab: string): string[] {
+  return loadLabFile(lab, 1e9).lab.nodes.map((n) => n.name);
+}
+
+export const FULL_HA_NODES = nodesOf('full-ha');

@@ -24,22 +24,37 @@ describe('bring-up recipe', () => {
   it('bootstraps only the chosen node and joins the others one at a time', () => {
     const rt = { galeraBootstrap: 'db2' };
     expect(planPhase(phase('galera-bootstrap'), fullHa, all(fullHa), rt).map((s) => s.node)).toEqual(['db2']);
-    expect(planPhase(phase('galera-join'), fullHa, all(fullHa), rt).map((s) => s.node)).toEqual(['db1', 'db3']);
+    expect(planPhase(phase('galera-join'), fullHa, all(fullHa), rt).map((s) => s.node)).toEqual([
+      'db1',
+      'db3',
+    ]);
     expect(phase('galera-join').serial).toBe(true);
   });
 
   it('joins every db node when the cluster already runs (no bootstrap)', () => {
     expect(planPhase(phase('galera-bootstrap'), fullHa, all(fullHa), {})).toEqual([]);
-    expect(planPhase(phase('galera-join'), fullHa, all(fullHa), {}).map((s) => s.node)).toEqual(['db1', 'db2', 'db3']);
+    expect(planPhase(phase('galera-join'), fullHa, all(fullHa), {}).map((s) => s.node)).toEqual([
+      'db1',
+      'db2',
+      'db3',
+    ]);
   });
 
   it('installs Nextcloud on the first web node only, then configures the others', () => {
-    expect(planPhase(phase('web-first'), fullHa, all(fullHa), {})).toEqual([{ node: 'web1', role: 'web', step: 'apply', env: { WEB_FIRST: '1' } }]);
-    expect(planPhase(phase('web-others'), fullHa, all(fullHa), {}).map((s) => [s.node, s.env.WEB_FIRST])).toEqual([['web2', '0']]);
+    expect(planPhase(phase('web-first'), fullHa, all(fullHa), {})).toEqual([
+      { node: 'web1', role: 'web', step: 'apply', env: { WEB_FIRST: '1' } },
+    ]);
+    expect(
+      planPhase(phase('web-others'), fullHa, all(fullHa), {}).map((s) => [s.node, s.env.WEB_FIRST]),
+    ).toEqual([['web2', '0']]);
   });
 
   it('gives tp its arbiter brick and garbd on the router', () => {
-    expect(planPhase(phase('storage'), tp, all(tp), {}).map((s) => `${s.node}:${s.role}`)).toEqual(['storage1:storage', 'storage2:storage', 'router:storage-arbiter']);
+    expect(planPhase(phase('storage'), tp, all(tp), {}).map((s) => `${s.node}:${s.role}`)).toEqual([
+      'storage1:storage',
+      'storage2:storage',
+      'router:storage-arbiter',
+    ]);
     expect(planPhase(phase('garbd'), tp, all(tp), {}).map((s) => s.node)).toEqual(['router']);
     expect(planPhase(phase('storage-volume'), tp, all(tp), {}).map((s) => s.node)).toEqual(['storage1']);
   });
@@ -49,7 +64,9 @@ describe('bring-up recipe', () => {
     expect(nodes).toEqual(['router1', 'router2', 'db1', 'db2', 'db3']);
     const selected = new Set(['db2', 'db3']);
     expect(planPhase(phase('redis-primary'), fullHa, selected, {})).toEqual([]);
-    expect(planPhase(phase('redis-replicas'), fullHa, selected, {}).map((s) => s.env.REDIS_INITIAL_PRIMARY)).toEqual(['db1', 'db1']);
+    expect(
+      planPhase(phase('redis-replicas'), fullHa, selected, {}).map((s) => s.env.REDIS_INITIAL_PRIMARY),
+    ).toEqual(['db1', 'db1']);
     expect(planPhase(phase('web-first'), fullHa, new Set(nodes), {})).toEqual([]);
   });
 

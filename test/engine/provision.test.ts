@@ -8,7 +8,10 @@ import { exportLines, roleEnv } from '../../scripts/engine/env.ts';
 import { bundleScript, provisionFiles } from '../../scripts/engine/provision.ts';
 import { inParallel } from '../../scripts/engine/up.ts';
 
-const secrets = { values: { DB_ROOT_PASSWORD: "it's-secret" } as never, outputs: { nextcloud_instanceid: 'oc123' } };
+const secrets = {
+  values: { DB_ROOT_PASSWORD: "it's-secret" } as never,
+  outputs: { nextcloud_instanceid: 'oc123' },
+};
 
 describe('role environment', () => {
   const { lab } = loadLabFile('full-ha', 1e9);
@@ -18,13 +21,20 @@ describe('role environment', () => {
     expect(env.DB_NODES).toBe('db1=10.0.2.31 db2=10.0.2.32 db3=10.0.2.33');
     expect(env.STORAGE_ARBITER_NODES).toBe('storage3=10.0.2.43');
     expect(env.DB_ARBITER_NODES).toBe('');
-    expect([env.FRONT_ADDR, env.FRONT_VIP, env.ROUTER_ADDR, env.ROUTER_VIP]).toEqual(['10.0.2.10', '10.0.2.10', '10.0.2.30', '10.0.2.30']);
+    expect([env.FRONT_ADDR, env.FRONT_VIP, env.ROUTER_ADDR, env.ROUTER_VIP]).toEqual([
+      '10.0.2.10',
+      '10.0.2.10',
+      '10.0.2.30',
+      '10.0.2.30',
+    ]);
     expect([env.NODE_NAME, env.NODE_IP, env.NODE_ROLES]).toEqual(['db2', '10.0.2.32', 'db redis sentinel']);
     expect(env.OUT_NEXTCLOUD_INSTANCEID).toBe('oc123');
   });
 
   it('survives a round trip through bash with quotes intact, as run.sh evaluates it', () => {
-    const out = execFileSync('bash', ['-c', 'eval "$(cat)"; printf %s "$DB_ROOT_PASSWORD|$NODE_ROLES"'], { input: exportLines(env) }).toString();
+    const out = execFileSync('bash', ['-c', 'eval "$(cat)"; printf %s "$DB_ROOT_PASSWORD|$NODE_ROLES"'], {
+      input: exportLines(env),
+    }).toString();
     expect(out).toBe("it's-secret|db redis sentinel");
   });
 
@@ -42,7 +52,11 @@ describe('provision bundle', () => {
     execFileSync('bash', ['-c', script.replaceAll('/opt/lab/provision', `${root}/provision`)]);
     for (const f of files) expect(readFileSync(join(root, 'provision', f.path), 'utf8')).toBe(f.content);
     expect(readFileSync(join(root, 'provision', '.bundle'), 'utf8').trim()).toBe(hash);
-    expect(execFileSync('stat', ['-c', '%a', join(root, 'provision', 'run.sh')]).toString().trim()).toBe('755');
+    expect(
+      execFileSync('stat', ['-c', '%a', join(root, 'provision', 'run.sh')])
+        .toString()
+        .trim(),
+    ).toBe('755');
   });
 
   it('turns CRLF checkouts into LF', () => {
@@ -61,6 +75,10 @@ describe('inParallel', () => {
       active--;
     });
     expect(peak).toBe(2);
-    await expect(inParallel([1, 2, 3], 1, async (n) => { if (n === 2) throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      inParallel([1, 2, 3], 1, async (n) => {
+        if (n === 2) throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
   });
 });

@@ -12,15 +12,28 @@ describe('state and resume', () => {
   });
 
   it('resumes a failed run with the same selection, keeping its finished steps', () => {
-    const steps = { [stepId('db1', 'db', 'bootstrap')]: { status: 'done' as const, changes: 4, ms: 10, at: 'x' } };
-    const { run, resumed } = beginRun({ run: { id: 'a', status: 'failed', started: 'a', steps, changes: 4, only: ['db'] } }, ['db']);
+    const steps = {
+      [stepId('db1', 'db', 'bootstrap')]: { status: 'done' as const, changes: 4, ms: 10, at: 'x' },
+    };
+    const { run, resumed } = beginRun(
+      { run: { id: 'a', status: 'failed', started: 'a', steps, changes: 4, only: ['db'] } },
+      ['db'],
+    );
     expect(resumed).toBe(true);
     expect(run.steps['db1:db/bootstrap']?.status).toBe('done');
     expect(run.status).toBe('running');
   });
 
   it('runs everything again after a finished run, or when the selection changed', () => {
-    const done = { run: { id: 'a', status: 'done' as const, started: 'a', steps: { x: { status: 'done' as const, changes: 0, ms: 1, at: 'x' } }, changes: 0 } };
+    const done = {
+      run: {
+        id: 'a',
+        status: 'done' as const,
+        started: 'a',
+        steps: { x: { status: 'done' as const, changes: 0, ms: 1, at: 'x' } },
+        changes: 0,
+      },
+    };
     expect(beginRun(done, undefined).resumed).toBe(false);
     const failed = { run: { ...done.run, status: 'failed' as const, only: ['db'] } };
     expect(beginRun(failed, ['web']).resumed).toBe(false);
