@@ -114,14 +114,17 @@ export async function runStep(
     ms: 0,
     tail: [],
   };
-  const onLine = (stream: 'stdout' | 'stderr', line: string) => {
+  const onLine = (stream: 'stdout' | 'stderr', raw: string) => {
+    let line = raw;
     const marker = /^::lab-(changed|output|skip|state) ?(.*)$/.exec(line);
     if (marker && stream === 'stdout') {
       const [, kind, rest = ''] = marker;
       if (kind === 'changed') out.changes.push(rest);
       else if (kind === 'skip') out.skips.push(rest);
       else if (kind === 'state') out.states.push(rest);
-      else {
+      if (kind !== 'output') {
+        line = `${kind}: ${rest}`;
+      } else {
         const eq = rest.indexOf('=');
         if (eq > 0) out.outputs[rest.slice(0, eq)] = rest.slice(eq + 1);
         appendFileSync(logFile, `::lab-output ${rest.slice(0, Math.max(eq, 0))}=<hidden>\n`);
