@@ -1,7 +1,16 @@
 // End to end on nspawn: the data tier of full-ha (db and router nodes) up, verified, re-run with no
 // change, a power-cut db node rejoining, a whole-lab restart re-bootstrapped, and nothing left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FULL_HA_NODES, json, lab, labOk, leftovers, notPassing, nspawnSkipReason } from './harness.ts';
+import {
+  FULL_HA_NODES,
+  json,
+  lab,
+  labInterrupted,
+  labOk,
+  leftovers,
+  notPassing,
+  nspawnSkipReason,
+} from './harness.ts';
 
 const skipReason = nspawnSkipReason();
 const LAB = ['--lab', 'full-ha', '--provider', 'nspawn'];
@@ -30,8 +39,16 @@ describe.skipIf(skipReason)(
       return { code: r.code, data, report };
     };
 
+    it('an up interrupted by Ctrl-C resumes where it stopped', async () => {
+      const first = await labInterrupted(['up', ...LAB, '--only', 'db,router'], /▸ galera-join/);
+      expect(first.interrupted).toBe(true);
+      expect(first.code).not.toBe(0);
+      const second = await labOk(['up', ...LAB, '--only', 'db,router']);
+      expect(second.stderr).toMatch(/resuming the interrupted run/);
+      expect(second.stderr).toMatch(/db1 db bootstrap\s+done in the interrupted run/);
+    });
+
     it('comes up with --only db,router and every data-tier check passes', async () => {
-      await labOk(['up', ...LAB, '--only', 'db,router']);
       const { code, data } = await verifyData();
       expect(notPassing(data)).toEqual([]);
       expect(data.checks.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(6);

@@ -98,3 +98,28 @@ export function nodesOf(lab: string): string[] {
 }
 
 export const FULL_HA_NODES = nodesOf('full-ha');
+
+/** Starts `lab` and sends SIGINT (Ctrl-C) once its progress shows `when`; resolves with how it ended. */
+export async function labInterrupted(
+  args: string[],
+  when: RegExp,
+): Promise<LabRun & { interrupted: boolean }> {
+  const t0 = Date.now();
+  const child = execa('node', ['--import', 'tsx', join(REPO_ROOT, 'scripts/lab.ts'), ...args], {
+    cwd: REPO_ROOT,
+    reject: false,
+    env: { NO_COLOR: '1' },
+    timeout: 30 * 60_000,
+  });
+  let interrupted = false;
+  let seen = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    seen += chunk.toString();
+    if (!interrupted && when.test(seen)) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
+  });
+  const r = await child;
+  return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: seen, ms: Date.now() - t0, interrupted };
+}
