@@ -57,6 +57,10 @@ export async function resolveNextcloudArchive(
     return { path, source: `nextcloud.archive (${path})` };
   }
   const url = nc.url ?? releaseUrl(nc.version);
+  // Tests and air-gapped classrooms: never reach out to the internet, say so instead.
+  if (env.LAB_OFFLINE) {
+    return { skipReason: `no Nextcloud archive: LAB_OFFLINE is set, so ${url} was not downloaded; ${HINT_ENV}` };
+  }
   if (!nc.sha256) {
     return {
       skipReason: `no Nextcloud archive: refusing to download ${url} without a checksum (nextcloud.sha256 is not set in the lab file); ${HINT_ENV}, or add nextcloud.sha256`,

@@ -27,7 +27,7 @@ export async function lab(args: string[], env: Record<string, string> = {}): Pro
   const r = await execa('node', ['--import', 'tsx', join(REPO_ROOT, 'scripts/lab.ts'), ...args], {
     cwd: REPO_ROOT,
     reject: false,
-    env: { ...env, NO_COLOR: '1' },
+    env: { LAB_OFFLINE: '1', ...env, NO_COLOR: '1' },
     timeout: 30 * 60_000,
   });
   const run = {
@@ -108,7 +108,7 @@ export async function labInterrupted(
   const child = execa('node', ['--import', 'tsx', join(REPO_ROOT, 'scripts/lab.ts'), ...args], {
     cwd: REPO_ROOT,
     reject: false,
-    env: { NO_COLOR: '1' },
+    env: { LAB_OFFLINE: '1', NO_COLOR: '1' },
     timeout: 30 * 60_000,
   });
   let interrupted = false;

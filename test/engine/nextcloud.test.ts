@@ -111,6 +111,17 @@ describe('resolveNextcloudArchive', () => {
     );
   });
 
+  it('with LAB_OFFLINE set, skips the pinned release with the reason and sends no request', async () => {
+    const before = requests;
+    const sha = 'a'.repeat(64);
+    const r = await resolveNextcloudArchive(
+      lab(`nextcloud: { version: "32.0.15", url: "${base}/a.tar.bz2", sha256: ${sha} }`),
+      { LAB_OFFLINE: '1' },
+    );
+    expect(r).toEqual({ skipReason: expect.stringMatching(/LAB_OFFLINE is set.*NEXTCLOUD_ARCHIVE=/) });
+    expect(requests).toBe(before);
+  });
+
   it('downloads once with the checksum verified, then uses the cache without a request', async () => {
     const cache = join(dir, 'cache1');
     const l = lab(`nextcloud: { version: "32.0.0", url: "${base}/nc.tar.bz2", sha256: "${sha}" }`);
