@@ -61,6 +61,15 @@ export async function mountDisk(
     veth: vethName(lab.name, node.name),
     cgroup: cgroupPath(lab.name, node.name),
   };
+  if (!existsSync(record.lowerdir)) {
+    throw new LabError(
+      'NSPAWN_IMAGE_GONE',
+      `${node.name} was made from ${record.lowerdir}, which no longer exists`,
+      {
+        hint: 'The image cache was cleared: destroy the lab and bring it up again.',
+      },
+    );
+  }
   for (const d of [files.upper, files.work, files.root]) mkdirSync(d, { recursive: true });
   writeFileSync(files.record, `${JSON.stringify(record, null, 2)}\n`);
   if (!mountsUnder(files.root).includes(files.root)) {

@@ -41,3 +41,12 @@ export function machineName(lab: string, node: string): string {
 export function cgroupPath(lab: string, node: string): string {
   return `${lab}/${node}`;
 }
+
+/**
+ * A stable, locally administered MAC for a name. A node keeps its MAC across restarts like a real machine:
+ * with a new one each boot, peers kept sending to the old MAC until their ARP entry expired (~30 s, measured).
+ */
+export function macAddress(name: string): string {
+  const bytes = hex(`mac:${name}`, 10).match(/../g)!;
+  return ['02', ...bytes].join(':');
+}

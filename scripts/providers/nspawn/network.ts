@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Lab } from '../../core/model.ts';
 import { run } from './exec.ts';
-import { bridgeName, CONTAINER_IFNAME } from './naming.ts';
+import { bridgeName, CONTAINER_IFNAME, macAddress } from './naming.ts';
 
 /** Whether a network interface of this name exists on the host. */
 export function linkExists(name: string): boolean {
@@ -12,7 +12,9 @@ export function linkExists(name: string): boolean {
 /** Creates the lab's bridge with the host address; no NAT and no forwarding: the lab stays on this host. */
 export async function ensureBridge(lab: Lab): Promise<string> {
   const bridge = bridgeName(lab.name);
-  if (!linkExists(bridge)) await run(['ip', 'link', 'add', bridge, 'type', 'bridge']);
+  // A fixed MAC: otherwise the bridge takes its ports' lowest, which changes as nodes come and go.
+  if (!linkExists(bridge))
+    await run(['ip', 'link', 'add', bridge, 'address', macAddress(`${lab.name}/bridge`), 'type', 'bridge']);
   const addr = `${lab.hostIp}/${lab.subnet.prefix}`;
   const shown = await run(['ip', '-o', '-4', 'addr', 'show', 'dev', bridge]);
   if (!shown.stdout.includes(` ${addr} `)) await run(['ip', 'addr', 'add', addr, 'dev', bridge]);
@@ -38,19 +40,15 @@ export interface NodeLink {
 export async function createNodeLink(labName: string, link: NodeLink): Promise<void> {
   await removeNodeLink(link);
   await run(['ip', 'netns', 'add', link.netns]);
-  await run([
-    'ip',
-    'link',
-    'add',
-    link.veth,
-    'type',
-    'veth',
-    'peer',
+  const peer = [
     'name',
     CONTAINER_IFNAME,
+    'address',
+    macAddress(`${labName}/${link.netns}`),
     'netns',
     link.netns,
-  ]);
+  ];
+  await run(['ip', 'link', 'add', link.veth, 'type', 'veth', 'peer', ...peer]);
   await run(['ip', 'link', 'set', link.veth, 'master', bridgeName(labName), 'up']);
 }
 

@@ -44,7 +44,25 @@ export class NspawnProvider implements Provider {
         `fs.inotify.max_user_instances raised from ${raised} to ${MIN_INOTIFY_INSTANCES}`,
       );
     await ensureBridge(this.lab);
-    await Promise.all(nodes.map((n) => this.boot(n, rootfs, opts)));
+    // Every node gets its chance: one that fails to boot does not hide what happened to the others.
+    const results = await Promise.allSettled(nodes.map((n) => this.boot(n, rootfs, opts)));
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ node: nodes[i]!.name, error: r.reason }] : [],
+    );
+    if (failed.length === 1) throw failed[0]!.error;
+    if (failed.length > 1) {
+      throw new LabError(
+        'NSPAWN_UP_FAILED',
+        `${failed.length} nodes did not come up: ${failed.map((f) => f.node).join(', ')}`,
+        {
+          hint: 'Read each node console log under logs/; `lab destroy` cleans up.',
+          details: failed.map(
+            (f) => `${f.node}: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
+          ),
+          cause: failed[0]!.error,
+        },
+      );
+    }
   }
 
   async start(node: Node, opts: ProviderOptions = {}): Promise<void> {

@@ -1,14 +1,16 @@
 // End to end: two real containers on 10.0.92.0/24, reached with ssh2, power-cut, restarted and destroyed.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLabFile, REPO_ROOT } from '../../../scripts/core/model.ts';
 import { labPaths } from '../../../scripts/core/paths.ts';
+import { waitFor } from '../../../scripts/providers/nspawn/exec.ts';
 import { bridgeName, netnsName, vethName } from '../../../scripts/providers/nspawn/naming.ts';
 import { onPath } from '../../../scripts/providers/nspawn/preflight.ts';
-import { processRunning } from '../../../scripts/providers/nspawn/process.ts';
+import { childPids, processRunning } from '../../../scripts/providers/nspawn/process.ts';
 import { NspawnProvider } from '../../../scripts/providers/nspawn/provider.ts';
 import type { SshTarget } from '../../../scripts/providers/types.ts';
 
@@ -40,6 +42,22 @@ function sshRun(target: SshTarget, command: string): Promise<{ code: number; out
       username: target.user,
       privateKey: readFileSync(target.privateKeyPath),
       readyTimeout: 10_000,
+    });
+  });
+}
+
+// An open TCP connection to sshd, recording whether the far end closed it (and how).
+function openConnection(host: string): Promise<{ socket: Socket; closedBy: () => string | undefined }> {
+  return new Promise((resolve, reject) => {
+    let closed: string | undefined;
+    const socket = connect(22, host);
+    socket.once('data', () => resolve({ socket, closedBy: () => closed }));
+    socket.on('error', (e) => {
+      closed = `error ${e.message}`;
+      reject(e);
+    });
+    socket.once('end', () => {
+      closed = 'FIN';
     });
   });
 }
@@ -81,10 +99,26 @@ describe.skipIf(reason)(`nspawn provider end to end${reason ? ` (skipped: ${reas
     expect(routes.out).not.toMatch(/default/);
   });
 
+  it('gives nodes what keepalived and GlusterFS clients need: addresses to add, /dev/fuse to open', async () => {
+    const target = await provider.sshTarget(beta);
+    const vip = await sshRun(
+      target,
+      'ip addr add 10.0.92.200/32 dev eth0 && ip addr del 10.0.92.200/32 dev eth0',
+    );
+    expect(vip.code, vip.out).toBe(0);
+    const fuse = await sshRun(target, 'exec 3<>/dev/fuse && echo opened');
+    expect(fuse.out).toBe('opened');
+  });
+
   it('keeps a file written before a power cut, and boots again', async () => {
     const target = await provider.sshTarget(alpha);
-    expect((await sshRun(target, 'echo kept > /root/marker && sync')).code).toBe(0);
+    expect((await sshRun(target, 'echo kept > /root/marker')).code).toBe(0);
+    const peer = await openConnection(alpha.ip);
     await timed('haltForce', () => provider.halt(alpha, { force: true }));
+    // A power cut must look like one to peers: no FIN or RST reaches an open connection.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(peer.closedBy(), 'the open TCP connection saw a clean close').toBeUndefined();
+    peer.socket.destroy();
     expect((await provider.status()).find((s) => s.name === 'alpha')?.state).toBe('stopped');
     await timed('startAfterForce', () => provider.start(alpha));
     expect((await sshRun(target, 'cat /root/marker')).out).toBe('kept');
@@ -97,10 +131,16 @@ describe.skipIf(reason)(`nspawn provider end to end${reason ? ` (skipped: ${reas
     expect((await sshRun(await provider.sshTarget(beta), 'hostname')).out).toBe('beta');
   }, 180_000);
 
-  it('destroys everything it made: no process, mount, bridge or directory', async () => {
+  it('destroys everything it made, even after its nspawn crashed: no process, mount, bridge or directory', async () => {
     const pids = lab.nodes.map((n) => Number(readFileSync(join(paths.machines, n.name, 'pid'), 'utf8')));
+    const inits = pids.flatMap(childPids);
+    // A crashed run: beta's nspawn dies, its container keeps running with a stale pid recorded.
+    process.kill(pids[1]!, 'SIGKILL');
+    expect(await waitFor(() => !processRunning(pids[1]!), 5000)).toBe(true);
+    expect((await provider.status())[1]).toMatchObject({ name: 'beta', state: 'unknown' });
+    expect(inits.length).toBe(2);
     await timed('destroy', () => provider.destroy());
-    for (const pid of pids) expect(processRunning(pid), `pid ${pid}`).toBe(false);
+    for (const pid of [...pids, ...inits]) expect(processRunning(pid), `pid ${pid}`).toBe(false);
     for (const n of lab.nodes) expect(existsSync(`/sys/class/net/${vethName(lab.name, n.name)}`)).toBe(false);
     for (const n of lab.nodes) expect(existsSync(`/run/netns/${netnsName(lab.name, n.name)}`)).toBe(false);
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(base);

@@ -3,6 +3,7 @@ import {
   bridgeName,
   cgroupPath,
   IFNAME_MAX,
+  macAddress,
   machineName,
   vethName,
 } from '../../../scripts/providers/nspawn/naming.ts';
@@ -28,6 +29,12 @@ describe('nspawn host names', () => {
     }
     expect(names.size).toBe(15);
     expect(vethName('tp', 'db1')).toMatch(/^v[0-9a-f]{3}-db1$/);
+  });
+
+  it('derives stable, locally administered unicast MACs', () => {
+    expect(macAddress('tp/db1')).toBe(macAddress('tp/db1'));
+    expect(macAddress('tp/db1')).not.toBe(macAddress('tp/db2'));
+    expect(macAddress('tp/db1')).toMatch(/^02(:[0-9a-f]{2}){5}$/);
   });
 
   it('makes machine names and cgroups unique per lab and node', () => {
