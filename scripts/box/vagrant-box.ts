@@ -46,14 +46,15 @@ async function dropPoolVolumes(name: string, say: (m: string) => void): Promise<
     timeout: 15_000,
   });
   if (domains.exitCode !== 0 || String(domains.stdout).trim() !== '') return;
-  const list = await execa('virsh', ['-c', 'qemu:///system', 'vol-list', 'default', '--name'], {
+  // virsh 9.0's vol-list has no --name: the name is the first column after two header lines.
+  const list = await execa('virsh', ['-c', 'qemu:///system', 'vol-list', 'default'], {
     reject: false,
     timeout: 15_000,
   });
   if (list.exitCode !== 0) return;
   const stale = String(list.stdout)
     .split('\n')
-    .map((l) => l.trim())
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
     .filter((v) => v.startsWith(poolVolumePrefix(name)));
   for (const volume of stale) {
     await run(['virsh', '-c', 'qemu:///system', 'vol-delete', '--pool', 'default', volume], {

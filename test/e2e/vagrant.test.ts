@@ -95,6 +95,20 @@ function readProc(pid: string): string {
 
 const reason = skipReason();
 const timings: Record<string, number> = {};
+// The steps build on each other: after one fails, the rest are skipped instead of burning VM minutes.
+let failedStep: string | undefined;
+function step(name: string, fn: () => Promise<void>, timeoutMs: number): void {
+  it(
+    name,
+    async (ctx) => {
+      if (failedStep) ctx.skip(`an earlier step failed: ${failedStep}`);
+      failedStep = name;
+      await fn();
+      failedStep = undefined;
+    },
+    timeoutMs,
+  );
+}
 
 describe.skipIf(reason)(
   `tp data tier on real Vagrant (libvirt, QEMU)${reason ? ` (skipped: ${reason})` : ''}`,
@@ -138,7 +152,7 @@ describe.skipIf(reason)(
       return { code: r.code, data: { checks: report.checks.filter((c) => DATA_TIERS.includes(c.tier)) } };
     };
 
-    it(
+    step(
       'brings three VMs up from the local box, then provisions them with the real roles',
       async () => {
         const machines = await labOk(['up', ...LAB, ...ONLY, '--machines-only']);
@@ -154,7 +168,7 @@ describe.skipIf(reason)(
       25 * MIN,
     );
 
-    it(
+    step(
       'passes every data-tier check of lab:verify',
       async () => {
         const { code, data } = await verifyData();
@@ -165,7 +179,7 @@ describe.skipIf(reason)(
       5 * MIN,
     );
 
-    it(
+    step(
       'a power-cut db2 comes back Synced',
       async () => {
         await labOk(['halt', ...LAB, '--node', 'db2', '--force']);
