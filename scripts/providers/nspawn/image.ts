@@ -98,15 +98,16 @@ async function build(dir: string, packagesText: string, opts: ImageOptions): Pro
   await installPackages(rootfs, packages, { deb822, sourcesList }, { ...opts, log });
   step('disabling services, first-boot SSH keys, networkd');
   await finishRootfs(rootfs, log);
-  const meta = {
-    recipe: RECIPE_VERSION,
-    mirror,
-    packages,
-    builtAt: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
-  };
+  const seconds = writeMeta(dir, mirror, packages, started);
+  step(`image built in ${seconds.toFixed(0)} s`);
+}
+
+// image.json marks the image complete (it is written last) and says how it was made.
+function writeMeta(dir: string, mirror: string, packages: string[], started: number): number {
+  const seconds = (Date.now() - started) / 1000;
+  const meta = { recipe: RECIPE_VERSION, mirror, packages, builtAt: new Date().toISOString(), seconds };
   writeFileSync(join(dir, 'image.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  step(`image built in ${meta.seconds.toFixed(0)} s`);
+  return seconds;
 }
 
 type Sources = { deb822?: string; sourcesList?: string };

@@ -35,6 +35,7 @@ export function machineFiles(paths: LabPaths, node: string) {
   };
 }
 
+/** The node's record, or undefined when the provider never created it. */
 export function readRecord(paths: LabPaths, node: string): MachineRecord | undefined {
   const file = machineFiles(paths, node).record;
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as MachineRecord) : undefined;

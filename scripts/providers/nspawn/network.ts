@@ -22,6 +22,7 @@ export async function ensureBridge(lab: Lab): Promise<string> {
   return bridge;
 }
 
+/** Deletes the lab's bridge when it exists. */
 export async function deleteBridge(lab: Lab): Promise<void> {
   const bridge = bridgeName(lab.name);
   if (linkExists(bridge)) await run(['ip', 'link', 'del', bridge]);

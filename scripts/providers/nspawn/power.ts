@@ -8,6 +8,7 @@ import { unmountUnder } from './mounts.ts';
 import { linkDown, removeNodeLink } from './network.ts';
 import { childPids, isOurNspawn, processRunning, readPid } from './process.ts';
 
+// How long an orderly poweroff may take before it becomes a power cut.
 export const GRACEFUL_TIMEOUT_MS = 60_000;
 const EXIT_TIMEOUT_MS = 20_000;
 

@@ -55,70 +55,67 @@ export function vethConflicts(links: IpAddrJson[], lab: Lab): string[] {
     .map((l) => `${l.ifname}${l.master ? ` (on ${l.master})` : ''}`);
 }
 
-const result = (id: string, ok: boolean, message: string, hint?: string): PreflightResult => ({
+const result = (
+  id: string,
+  ok: boolean,
+  message: string,
+  hint?: string,
+  warning?: boolean,
+): PreflightResult => ({
   id,
   ok,
   message,
   hint,
+  ...(warning === undefined ? {} : { warning }),
 });
 
-/** Every check the nspawn provider needs before `up`. */
-export async function nspawnPreflight(lab: Lab): Promise<PreflightResult[]> {
-  const linux = process.platform === 'linux';
+function hostChecks(): PreflightResult[] {
   const root = process.getuid?.() === 0;
-  const out = [
-    result(
-      'nspawn.linux',
-      linux,
-      `platform is ${process.platform}`,
-      'The nspawn provider runs on Linux only; use the vagrant provider.',
-    ),
+  const tools = ['systemd-nspawn', 'debootstrap', 'ip'].map((p) => {
+    const found = onPath(p);
+    return result(
+      `nspawn.${p}`,
+      found,
+      `${p} ${found ? 'found' : 'missing'}`,
+      'apt-get install systemd-container debootstrap iproute2',
+    );
+  });
+  const fuseHint = 'modprobe fuse (GlusterFS clients on web nodes mount through FUSE).';
+  return [
     result(
       'nspawn.root',
       root,
       root ? 'running as root' : 'not running as root',
       'Run as root (sudo): containers, bridges and mounts need it.',
     ),
-    ...['systemd-nspawn', 'debootstrap', 'ip'].map((p) =>
-      result(
-        `nspawn.${p}`,
-        onPath(p),
-        `${p} ${onPath(p) ? 'found' : 'missing'}`,
-        'apt-get install systemd-container debootstrap iproute2',
-      ),
-    ),
-    result(
-      'nspawn.fuse',
-      existsSync('/dev/fuse'),
-      '/dev/fuse for GlusterFS clients',
-      'modprobe fuse (GlusterFS clients on web nodes mount through FUSE).',
-    ),
+    ...tools,
+    result('nspawn.fuse', existsSync('/dev/fuse'), '/dev/fuse for GlusterFS clients', fuseHint),
     // Not listed until the module loads, which mount does by itself: a warning only.
-    {
-      ...result(
-        'nspawn.overlay',
-        hasOverlay(),
-        'overlay filesystem listed in /proc/filesystems',
-        'modprobe overlay',
-      ),
-      warning: !hasOverlay(),
-    },
+    result(
+      'nspawn.overlay',
+      hasOverlay(),
+      'overlay filesystem in /proc/filesystems',
+      'modprobe overlay',
+      !hasOverlay(),
+    ),
   ];
-  if (!linux || !onPath('ip')) return out;
+}
+
+async function networkChecks(lab: Lab): Promise<PreflightResult[]> {
   const inotify = inotifyInstances();
   const low = inotify < MIN_INOTIFY_INSTANCES;
-  out.push({
-    ...result(
-      'nspawn.inotify',
-      !low,
-      `fs.inotify.max_user_instances is ${inotify}${low ? `: up raises it to ${MIN_INOTIFY_INSTANCES}` : ''}`,
-      `sysctl -w fs.inotify.max_user_instances=${MIN_INOTIFY_INSTANCES}`,
-    ),
-    warning: low,
-  });
+  const raise = low ? `: up raises it to ${MIN_INOTIFY_INSTANCES}` : '';
   const links = JSON.parse((await run(['ip', '-j', 'addr'])).stdout) as IpAddrJson[];
   const subnet = subnetConflicts(links, lab.subnet, bridgeName(lab.name));
-  out.push(
+  const veths = vethConflicts(links, lab);
+  return [
+    result(
+      'nspawn.inotify',
+      !low,
+      `fs.inotify.max_user_instances is ${inotify}${raise}`,
+      `sysctl -w fs.inotify.max_user_instances=${MIN_INOTIFY_INSTANCES}`,
+      low,
+    ),
     result(
       'nspawn.subnet',
       subnet.length === 0,
@@ -127,9 +124,6 @@ export async function nspawnPreflight(lab: Lab): Promise<PreflightResult[]> {
         : `${lab.subnet.cidr} is free on this host`,
       'Give the lab another network.subnet, or destroy the lab that uses it.',
     ),
-  );
-  const veths = vethConflicts(links, lab);
-  out.push(
     result(
       'nspawn.veth',
       veths.length === 0,
@@ -138,8 +132,21 @@ export async function nspawnPreflight(lab: Lab): Promise<PreflightResult[]> {
         : 'node interface names are free',
       'Destroy the other lab, or rename this lab (interface names derive from the lab name).',
     ),
+  ];
+}
+
+/** Every check the nspawn provider needs before `up`. */
+export async function nspawnPreflight(lab: Lab): Promise<PreflightResult[]> {
+  const linux = process.platform === 'linux';
+  const platform = result(
+    'nspawn.linux',
+    linux,
+    `platform is ${process.platform}`,
+    'The nspawn provider runs on Linux only; use the vagrant provider.',
   );
-  return out;
+  if (!linux) return [platform];
+  const host = hostChecks();
+  return [platform, ...host, ...(onPath('ip') ? await networkChecks(lab) : [])];
 }
 
 function hasOverlay(): boolean {

@@ -46,23 +46,7 @@ export class NspawnProvider implements Provider {
     await ensureBridge(this.lab);
     // Every node gets its chance: one that fails to boot does not hide what happened to the others.
     const results = await Promise.allSettled(nodes.map((n) => this.boot(n, rootfs, opts)));
-    const failed = results.flatMap((r, i) =>
-      r.status === 'rejected' ? [{ node: nodes[i]!.name, error: r.reason }] : [],
-    );
-    if (failed.length === 1) throw failed[0]!.error;
-    if (failed.length > 1) {
-      throw new LabError(
-        'NSPAWN_UP_FAILED',
-        `${failed.length} nodes did not come up: ${failed.map((f) => f.node).join(', ')}`,
-        {
-          hint: 'Read each node console log under logs/; `lab destroy` cleans up.',
-          details: failed.map(
-            (f) => `${f.node}: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
-          ),
-          cause: failed[0]!.error,
-        },
-      );
-    }
+    throwFailures(nodes, results);
   }
 
   async start(node: Node, opts: ProviderOptions = {}): Promise<void> {
@@ -157,4 +141,23 @@ function withConsoleTail(e: unknown, consoleLog: string): unknown {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the console's colour codes
   const plain = tail.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
   return new LabError(e.code, e.message, { hint: e.hint, cause: e, details: [`${consoleLog}:`, ...plain] });
+}
+
+// One failed node rethrows its own error; several become one error listing each.
+function throwFailures(nodes: Node[], results: PromiseSettledResult<void>[]): void {
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ node: nodes[i]!.name, error: r.reason }] : [],
+  );
+  if (failed.length === 1) throw failed[0]!.error;
+  if (failed.length === 0) return;
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  throw new LabError(
+    'NSPAWN_UP_FAILED',
+    `${failed.length} nodes did not come up: ${failed.map((f) => f.node).join(', ')}`,
+    {
+      hint: 'Read each node console log under logs/; `lab destroy` cleans up.',
+      details: failed.map((f) => `${f.node}: ${message(f.error)}`),
+      cause: failed[0]!.error,
+    },
+  );
 }

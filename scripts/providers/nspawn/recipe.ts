@@ -4,8 +4,10 @@ import { createHash } from 'node:crypto';
 // Bump when the build steps change so every cached image is rebuilt.
 export const RECIPE_VERSION = 1;
 
+// The measured debootstrap recipe: enough to boot systemd and accept SSH.
 export const DEBOOTSTRAP_INCLUDE = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'iproute2', 'sudo'];
 
+// Used when the host's apt sources name no bookworm mirror.
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 
 /** Parses provision/packages.txt (`<role> pkg...` per line, `#` comments) into packages per role. */
