@@ -117,7 +117,7 @@ export class NspawnProvider implements Provider {
     await createNodeLink(this.lab.name, record);
     const pid = launch(this.paths, node, record);
     opts.onProgress?.(node.name, `booting (pid ${pid})`);
-    const ms = await waitForSsh(node.ip, key.privateKeyPath, SSH_TIMEOUT_MS, opts.signal).catch(
+    const ms = await waitForSsh(await this.sshTarget(node), SSH_TIMEOUT_MS, opts.signal).catch(
       (e: unknown) => {
         throw withConsoleTail(e, join(this.paths.logs, `${node.name}.console.log`));
       },

@@ -1,54 +1,29 @@
-// Waits until a node accepts SSH: TCP 22 answers and an ssh2 handshake with the lab key succeeds.
-import { readFileSync } from 'node:fs';
-import { Socket } from 'node:net';
-import ssh2 from 'ssh2';
+// Waits until a node accepts SSH: a handshake with the lab key succeeds (through the engine's ssh2 module).
 import { LabError } from '../../core/errors.ts';
+import { connect } from '../../engine/ssh.ts';
+import type { SshTarget } from '../types.ts';
 
-function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.connect(port, host);
-  });
-}
-
-function handshake(host: string, port: number, privateKey: Buffer, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const client = new ssh2.Client();
-    const done = (ok: boolean) => {
-      client.end();
-      resolve(ok);
-    };
-    client.once('ready', () => done(true));
-    client.once('error', () => done(false));
-    client.connect({ host, port, username: 'root', privateKey, readyTimeout: timeoutMs });
-  });
-}
-
-/** Polls until SSH logs in with the lab key; throws LabError after timeoutMs. */
+/** Retries an SSH login until it succeeds (returns the ms it took) or timeoutMs passes (throws LabError). */
 export async function waitForSsh(
-  host: string,
-  keyPath: string,
+  target: SshTarget,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<number> {
   const started = Date.now();
-  const privateKey = readFileSync(keyPath);
-  while (Date.now() - started < timeoutMs) {
+  const left = () => timeoutMs - (Date.now() - started);
+  while (left() > 0) {
     signal?.throwIfAborted();
-    if ((await tcpOpen(host, 22, 1000)) && (await handshake(host, 22, privateKey, 5000)))
+    try {
+      const client = await connect(target, Math.min(left(), 5000));
+      client.end();
       return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 200));
+    } catch {
+      // Still booting: try again until the deadline.
+    }
   }
   throw new LabError(
     'NSPAWN_SSH_TIMEOUT',
-    `${host} did not accept SSH with the lab key within ${timeoutMs / 1000} s`,
+    `${target.host} did not accept SSH with the lab key within ${timeoutMs / 1000} s`,
     {
       hint: 'Read the node console log in .lab/<lab>/logs/<node>.console.log (did systemd boot, did ssh.service start?).',
     },
