@@ -105,21 +105,22 @@ export class NspawnProvider implements Provider {
     return { host: node.ip, port: 22, user: 'root', privateKeyPath: ensureLabKey(this.paths).privateKeyPath };
   }
 
-  // Running nodes are left alone; stopped or new ones get their disk, a fresh link and a boot.
+  // Running nodes are left alone (an interrupted up may have left one still booting: it is waited for);
+  // stopped or new ones get their disk, a fresh link and a boot.
   private async boot(node: Node, rootfs: string, opts: ProviderOptions): Promise<void> {
-    const key = ensureLabKey(this.paths);
     const existing = readRecord(this.paths, node.name);
-    if (existing && runningPid(this.paths, existing) !== undefined) return;
-    // Whatever a crashed run left (an orphaned container, a mount, a namespace) goes before a new boot.
-    if (existing) await powerCut(this.paths, existing);
-    opts.onProgress?.(node.name, existing ? 'starting' : 'creating');
-    const record = await mountDisk(this.lab, this.paths, node, rootfs, key.publicKey);
-    await createNodeLink(this.lab.name, record);
-    const pid = launch(this.paths, node, record);
-    opts.onProgress?.(node.name, `booting (pid ${pid})`);
+    if (!existing || runningPid(this.paths, existing) === undefined) {
+      // Whatever a crashed run left (an orphaned container, a mount, a namespace) goes before a new boot.
+      if (existing) await powerCut(this.paths, existing);
+      opts.onProgress?.(node.name, existing ? 'starting' : 'creating');
+      const record = await mountDisk(this.lab, this.paths, node, rootfs, ensureLabKey(this.paths).publicKey);
+      await createNodeLink(this.lab.name, record);
+      opts.onProgress?.(node.name, `booting (pid ${launch(this.paths, node, record)})`);
+    }
+    const consoleLog = join(this.paths.logs, `${node.name}.console.log`);
     const ms = await waitForSsh(await this.sshTarget(node), SSH_TIMEOUT_MS, opts.signal).catch(
       (e: unknown) => {
-        throw withConsoleTail(e, join(this.paths.logs, `${node.name}.console.log`));
+        throw withConsoleTail(e, consoleLog);
       },
     );
     opts.onProgress?.(node.name, `ssh ready after ${(ms / 1000).toFixed(1)} s`);
