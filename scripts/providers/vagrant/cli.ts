@@ -41,8 +41,9 @@ export class VagrantCli {
   async up(nodes: string[], opts: RunOptions = {}): Promise<void> {
     const provider = this.provider ? ['--provider', this.provider] : [];
     if (this.provider === 'libvirt') {
+      // vagrant-libvirt waits for a DHCP lease up to 300 tries with no overall limit: this is the bound.
       await this.run(['up', '--no-provision', '--parallel', ...provider, ...nodes], {
-        timeoutMs: 30 * MINUTE,
+        timeoutMs: (10 + 2 * nodes.length) * MINUTE,
         ...opts,
       });
       return;
