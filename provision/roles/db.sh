@@ -12,7 +12,10 @@ source "$LAB_PROVISION_DIR/files/db/galera-lib.sh"
 step=${1:?usage: db.sh probe|bootstrap|join}
 files=$LAB_PROVISION_DIR/files/db
 
-# Galera settings; the gcache must hold the writes a restarting node missed so it rejoins by IST, not SST.
+# Galera settings. pc.wait_prim_timeout 10 s (default 30): a node booting with the lab while no Primary
+# component exists gives up sooner, so the probe waits less (pc.wait_prim=false is no way out: mariadbd
+# then never reports ready and ignores SIGTERM, measured). The gcache must hold the writes a restarting
+# node missed so it rejoins by IST, not SST.
 render_cnf() {
   local addr
   addr=$(list_ips "$DB_NODES" | paste -sd, -)
@@ -41,7 +44,7 @@ wsrep_node_address = $NODE_IP
 wsrep_sst_method = mariabackup
 wsrep_sst_auth = sst:$DB_SST_PASSWORD
 wsrep_slave_threads = 2
-wsrep_provider_options = "gcache.size=128M; gmcast.listen_addr=tcp://$NODE_IP:4567; ist.recv_addr=$NODE_IP; pc.wait_prim_timeout=PT20S"
+wsrep_provider_options = "gcache.size=128M; gmcast.listen_addr=tcp://$NODE_IP:4567; ist.recv_addr=$NODE_IP; pc.wait_prim_timeout=PT10S"
 EOF
 }
 
@@ -61,16 +64,20 @@ configure() {
   restart_if "$agent" lab-dbhealth.socket
 }
 
-# A running node whose config changed restarts only when others keep the cluster Primary meanwhile.
+# A running node whose config changed restarts only when others keep the cluster Primary meanwhile;
+# otherwise a marker remembers the restart for a later run (e.g. once the other nodes joined).
+PENDING=/var/lib/lab/db-restart-pending
 apply_config_change() {
   local size
   size=$(wsrep_status wsrep_cluster_size)
   if [[ ${size:-0} -gt 1 ]]; then
     systemctl restart mariadb
+    rm -f "$PENDING"
     changed "restarted mariadb (config changed)"
     wait_synced
   else
-    skipped "MariaDB's config changed on $NODE_NAME but it is the only cluster member: restart it when others run"
+    [[ -e $PENDING ]] || { mkdir -p "${PENDING%/*}"; touch "$PENDING"; changed "marked mariadb for a restart"; }
+    skipped "MariaDB's config changed on $NODE_NAME but it is the only cluster member: the next lab:up restarts it"
   fi
 }
 
@@ -79,13 +86,13 @@ do_bootstrap() {
   configure
   state=$(galera_state)
   case $state in
-    primary) if [[ $CNF_CHANGED == 1 ]]; then apply_config_change; fi ;;
+    primary) if [[ $CNF_CHANGED == 1 || -e $PENDING ]]; then apply_config_change; fi ;;
     nonprimary)
       sql "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"
       changed "bootstrapped the running non-Primary component from $NODE_NAME"
       ;;
     standalone | down)
-      [[ $state == standalone ]] && { systemctl stop mariadb; changed "stopped standalone mariadb"; }
+      [[ $state == down ]] || { systemctl stop mariadb; changed "stopped standalone mariadb"; }
       mark_safe_to_bootstrap
       log "galera_new_cluster on $NODE_NAME"
       galera_new_cluster
@@ -96,19 +103,29 @@ do_bootstrap() {
   ensure_sql_objects
 }
 
+start_joiner() {
+  log "starting mariadb on $NODE_NAME: it joins by IST or SST"
+  systemctl start mariadb
+  changed "started mariadb (joined the cluster)"
+}
+
 do_join() {
   local state
   configure
   state=$(galera_state)
   case $state in
-    primary) if [[ $CNF_CHANGED == 1 ]]; then apply_config_change; fi ;;
-    nonprimary) die "$NODE_NAME runs outside a Primary component and was not chosen to bootstrap: run lab:up again" ;;
-    standalone | down)
-      [[ $state == standalone ]] && { systemctl stop mariadb; changed "stopped standalone mariadb"; }
-      log "starting mariadb on $NODE_NAME: it joins by IST or SST"
-      systemctl start mariadb
-      changed "started mariadb (joined the cluster)"
+    primary) if [[ $CNF_CHANGED == 1 || -e $PENDING ]]; then apply_config_change; fi ;;
+    nonprimary)
+      # Part of the component the bootstrap node just made Primary, or about to join it.
+      wait_until 120 "$NODE_NAME to join the Primary component" is_primary
+      changed "joined the Primary component"
       ;;
+    standalone)
+      systemctl stop mariadb
+      changed "stopped standalone mariadb"
+      start_joiner
+      ;;
+    down) start_joiner ;;
   esac
   wait_synced
   ensure_sql_objects

@@ -10,11 +10,13 @@ sql_quote() { local v=${1//\\/\\\\}; printf "'%s'" "${v//\'/\'\'}"; }
 
 wsrep_status() { sql "SHOW GLOBAL STATUS LIKE '$1'" 2>/dev/null | awk '{ print $2 }'; }
 
-# A unit still activating (e.g. booted with the lab and waiting for a Primary component that nobody has
-# bootstrapped) settles by itself within pc.wait_prim_timeout; deciding before that would race it.
+# A unit still activating may be waiting for a Primary component that nobody has bootstrapped (the lab
+# booted after a whole-lab stop): it fails after pc.wait_prim_timeout. After a crash of the whole
+# cluster the nodes may instead restore it by themselves from gvwstate.dat (pc.recovery). Either way,
+# deciding before the unit settles would race it.
 settle_mariadb() {
   local deadline=$((SECONDS + 90))
-  while [[ $(systemctl is-active mariadb 2>/dev/null) == activating ]] && ((SECONDS < deadline)); do sleep 1; done
+  while [[ $(systemctl is-active mariadb 2>/dev/null) == activating ]] && ((SECONDS < deadline)); do sleep 0.5; done
 }
 
 # primary | nonprimary | standalone (running without Galera, e.g. started by the package) | down
@@ -62,6 +64,11 @@ mark_safe_to_bootstrap() {
   changed "set safe_to_bootstrap: 1 in grastate.dat"
 }
 
+# Both are polled through wait_until.
+# shellcheck disable=SC2317
+is_primary() { [[ $(wsrep_status wsrep_cluster_status) == Primary ]]; }
+
+# shellcheck disable=SC2317
 synced() { [[ $(wsrep_status wsrep_local_state) == 4 && $(wsrep_status wsrep_ready) == ON ]]; }
 
 wait_synced() { wait_until 600 "$NODE_NAME to be Synced (wsrep_local_state=4)" synced; }
