@@ -115,7 +115,9 @@ export class NspawnProvider implements Provider {
       opts.onProgress?.(node.name, existing ? 'starting' : 'creating');
       const record = await mountDisk(this.lab, this.paths, node, rootfs, ensureLabKey(this.paths).publicKey);
       await createNodeLink(this.lab.name, record);
-      opts.onProgress?.(node.name, `booting (pid ${launch(this.paths, node, record)})`);
+      // Not inside the optional call: `f?.(launch())` would skip launch() when there is no f.
+      const pid = launch(this.paths, node, record);
+      opts.onProgress?.(node.name, `booting (pid ${pid})`);
     }
     const consoleLog = join(this.paths.logs, `${node.name}.console.log`);
     const ms = await waitForSsh(await this.sshTarget(node), SSH_TIMEOUT_MS, opts.signal).catch(
