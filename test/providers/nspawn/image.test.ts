@@ -30,6 +30,8 @@ describe.skipIf(reason)(`nspawn base image${reason ? ` (skipped: ${reason})` : '
       'dpkg-query',
       '-W',
       '-f',
+      // dpkg-query's own placeholders, not JavaScript's.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query format
       '${Package} ${Status}\n',
       ...packages,
     ]).toString();
