@@ -110,6 +110,15 @@ describe.skipIf(reason)(`nspawn provider end to end${reason ? ` (skipped: ${reas
     expect(fuse.out).toBe('opened');
   });
 
+  it('stops a unit with all its children (roles restart services this way)', async () => {
+    const target = await provider.sshTarget(alpha);
+    const start =
+      'systemd-run --quiet --unit=lab-e2e sh -c "sleep 1000 & sleep 1001"; sleep 0.5; pgrep -c sleep';
+    expect((await sshRun(target, start)).out).toBe('2');
+    const left = await sshRun(target, 'systemctl stop lab-e2e; sleep 0.5; pgrep -c sleep || true');
+    expect(left.out).toBe('0');
+  });
+
   it('keeps a file written before a power cut, and boots again', async () => {
     const target = await provider.sshTarget(alpha);
     expect((await sshRun(target, 'echo kept > /root/marker')).code).toBe(0);
