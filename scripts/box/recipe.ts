@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 
 // Bump when the recipe below changes: the cached box is keyed by this and packages.txt.
-export const RECIPE_VERSION = 2;
+export const RECIPE_VERSION = 3;
 export const DEFAULT_BOX_NAME = 'nclab/debian12';
 export const SUITE = 'bookworm';
 export const MIRROR = 'http://deb.debian.org/debian';

@@ -25,6 +25,7 @@ export interface StartedDaemon {
 export interface LibvirtHost {
   /** Daemons this process started (and will stop); ones already running are left alone. */
   started: StartedDaemon[];
+  /** Stops the started daemons, then removes libvirt's firewall chains if they were not there before. */
   stop(): Promise<void>;
 }
 
@@ -78,7 +79,13 @@ export async function startLibvirt(): Promise<LibvirtHost> {
   }
   if (existsSync(NAT_AUTOSTART)) unlinkSync(NAT_AUTOSTART);
   const started: StartedDaemon[] = [];
-  const host: LibvirtHost = { started, stop: () => stopLibvirt(started) };
+  const hadChains = (await libvirtChains()).length > 0;
+  const stop = async () => {
+    const stoppedLibvirtd = started.some((d) => d.name === 'libvirtd');
+    await stopLibvirt(started);
+    if (stoppedLibvirtd && !hadChains) await removeEmptyLibvirtChains();
+  };
+  const host: LibvirtHost = { started, stop };
   try {
     for (const d of DAEMONS) {
       if (livePid(d.pidFile, d.name)) continue;
@@ -107,6 +114,45 @@ export async function stopLibvirt(started: StartedDaemon[]): Promise<void> {
       await waitFor(`${d.name} (pid ${d.pid}) to exit`, 15_000, () => (alive() ? undefined : true));
     } catch {
       if (alive()) process.kill(d.pid, 'SIGKILL');
+    }
+  }
+}
+
+// libvirtd adds LIBVIRT_* chains (and jumps to them from INPUT, FORWARD, OUTPUT, POSTROUTING) to the
+// filter, nat and mangle tables of iptables and ip6tables the first time it starts a network, and never
+// removes them. Empty, they change nothing; still, a host we found without them is left without them.
+const FIREWALL = ['iptables', 'ip6tables'].flatMap((bin) =>
+  ['filter', 'nat', 'mangle'].map((table) => ({ bin, table })),
+);
+
+async function rules(bin: string, table: string): Promise<string[]> {
+  const r = await execa(bin, ['-w', '5', '-t', table, '-S'], { reject: false, timeout: 15_000 });
+  return r.exitCode === 0 ? r.stdout.split('\n') : [];
+}
+
+async function libvirtChains(): Promise<string[]> {
+  const found: string[] = [];
+  for (const { bin, table } of FIREWALL) {
+    for (const line of await rules(bin, table))
+      if (/^-N LIBVIRT_/.test(line)) found.push(`${bin} ${table} ${line}`);
+  }
+  return found;
+}
+
+// Removes a table's LIBVIRT_* chains and the jumps to them, only when every such chain is empty.
+async function removeEmptyLibvirtChains(): Promise<void> {
+  for (const { bin, table } of FIREWALL) {
+    const lines = await rules(bin, table);
+    if (lines.some((l) => /^-A LIBVIRT_/.test(l))) continue;
+    const run = (args: string[]) =>
+      execa(bin, ['-w', '5', '-t', table, ...args], { reject: false, timeout: 15_000 });
+    for (const l of lines) {
+      const jump = /^-A (\S+) -j (LIBVIRT_\w+)$/.exec(l);
+      if (jump) await run(['-D', jump[1]!, '-j', jump[2]!]);
+    }
+    for (const l of lines) {
+      const chain = /^-N (LIBVIRT_\w+)$/.exec(l);
+      if (chain) await run(['-X', chain[1]!]);
     }
   }
 }
