@@ -30,7 +30,7 @@ export interface Lab {
   netmask: string;
   vips: { front?: string; router?: string };
   boxes: { virtualbox: string; libvirt: string };
-  libvirt: { driver: 'kvm' | 'qemu' | 'auto'; cpuModel?: string };
+  libvirt: { driver: 'kvm' | 'qemu' | 'auto'; cpuModel?: string; managementNetwork: 'nat' | 'isolated' };
   nextcloud?: LabSpec['nextcloud'];
   nodes: Node[];
 }
@@ -180,7 +180,11 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     netmask: intToIp((0xffffffff << (32 - subnet.prefix)) >>> 0),
     vips: spec.vips,
     boxes: { ...DEFAULT_BOXES, ...spec.boxes },
-    libvirt: { driver: spec.libvirt.driver, cpuModel: spec.libvirt.cpu_model },
+    libvirt: {
+      driver: spec.libvirt.driver,
+      cpuModel: spec.libvirt.cpu_model,
+      managementNetwork: spec.libvirt.management_network,
+    },
     nextcloud: spec.nextcloud,
     nodes,
   };

@@ -64,7 +64,11 @@ export function renderVagrantfile(lab: Lab, opts: RenderOptions = {}): string {
     lab: { name: lab.name },
     netmask: lab.netmask,
     boxes: lab.boxes,
-    libvirt: { cpuModel: false, ...libvirtSettings(lab, opts) },
+    libvirt: {
+      cpuModel: false,
+      ...libvirtSettings(lab, opts),
+      isolated: lab.libvirt.managementNetwork === 'isolated',
+    },
     nodes: lab.nodes.map((n) => ({ name: n.name, ip: n.ip, memory: n.memory, cpus: n.cpus })),
   });
 }

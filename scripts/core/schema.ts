@@ -41,6 +41,9 @@ export const labSchema = z
       .object({
         driver: z.enum(['kvm', 'qemu', 'auto']).default('auto'),
         cpu_model: z.string().optional(),
+        // nat: libvirt's default management network, so a plain box can fetch packages;
+        // isolated: DHCP only, no route off the host (the offline box, air-gapped classrooms, our CI).
+        management_network: z.enum(['nat', 'isolated']).default('nat'),
       })
       .strict()
       .default({}),

@@ -68,7 +68,8 @@ describe('renderVagrantfile', () => {
     expect(text).toContain('config.vm.define "db2" do |node|');
     expect(text).toContain('ip: "10.0.2.32", netmask: "255.255.255.0"');
     expect(text).not.toMatch(/\.provision\b/);
-    expect(text).toContain('lv.management_network_mode = "none"');
+    // libvirt's NAT management network by default, so a plain box can fetch packages.
+    expect(text).not.toContain('management_network_mode');
   });
 
   it('uses qemu64 under TCG only when KVM is unusable or the lab asks for qemu', () => {
@@ -81,8 +82,16 @@ describe('renderVagrantfile', () => {
     expect(
       tcg.match(/lv\.driver = "qemu"\n.*\n\s+lv\.cpu_mode = "custom"\n\s+lv\.cpu_model = "qemu64"/g),
     ).toHaveLength(9);
-    const fixed = { ...lab, libvirt: { driver: 'kvm' as const } };
+    const fixed = { ...lab, libvirt: { ...lab.libvirt, driver: 'kvm' as const } };
     expect(renderVagrantfile(fixed, { libvirtDriver: 'qemu' })).not.toContain('"qemu"');
+  });
+
+  it('isolates the management network when the lab asks (offline box, no route off the host)', () => {
+    const { lab } = loadLabFile('tp');
+    const isolated = { ...lab, libvirt: { ...lab.libvirt, managementNetwork: 'isolated' as const } };
+    expect(renderVagrantfile(isolated).match(/lv\.management_network_mode = "none"/g)).toHaveLength(
+      lab.nodes.length,
+    );
   });
 
   it('writes the Vagrantfile where the lab paths say', () => {

@@ -24,7 +24,7 @@ import type { VagrantProviderName } from './run.ts';
 export { detectVagrant, resolveLibvirtDriver };
 
 const NETWORKS_CONF = '/etc/vbox/networks.conf';
-// vagrant-libvirt's default management network name (the Vagrantfile keeps it, in mode none).
+// vagrant-libvirt's default management network name (in mode none when the lab isolates it).
 const MANAGEMENT_NETWORK = 'vagrant-libvirt';
 
 export interface PreflightOptions {
@@ -65,7 +65,10 @@ export async function vagrantPreflight(lab: Lab, opts: PreflightOptions = {}): P
   if (!found.usable || !found.provider) return results;
   if (found.provider === 'virtualbox')
     results.push(...(await virtualBoxChecks(lab, opts.networksConf ?? NETWORKS_CONF)));
-  else results.push(libvirtVirtualization(lab), await managementNetworkCheck());
+  else {
+    results.push(libvirtVirtualization(lab));
+    if (lab.libvirt.managementNetwork === 'isolated') results.push(await managementNetworkCheck());
+  }
   const tcg = found.provider === 'libvirt' && resolveLibvirtDriver(lab).driver === 'qemu';
   results.push(memoryCheck(lab, tcg, opts.freeMiB ?? freemem() / 1048576));
   return results;
@@ -121,8 +124,9 @@ function libvirtVirtualization(lab: Lab): PreflightResult {
 }
 
 /**
- * vagrant-libvirt reuses an existing management network by name without checking its mode, so a NAT
- * `vagrant-libvirt` network left by another project would give the lab a route off the host.
+ * For a lab that isolates its management network: vagrant-libvirt reuses an existing network by name
+ * without checking its mode, so a NAT `vagrant-libvirt` network left by another project would give the
+ * lab a route off the host.
  */
 async function managementNetworkCheck(): Promise<PreflightResult> {
   const net = await libvirtNetworkForward(MANAGEMENT_NETWORK);

@@ -126,7 +126,7 @@ describe('detectVagrant and the libvirt driver', () => {
   it('keeps the lab file choice, and follows LAB_LIBVIRT_DRIVER for auto', () => {
     expect(resolveLibvirtDriver(lab, { LAB_LIBVIRT_DRIVER: 'qemu' }).driver).toBe('qemu');
     expect(resolveLibvirtDriver(lab, { LAB_LIBVIRT_DRIVER: 'kvm' }).driver).toBe('kvm');
-    const fixed = { ...lab, libvirt: { driver: 'kvm' as const } };
+    const fixed = { ...lab, libvirt: { ...lab.libvirt, driver: 'kvm' as const } };
     expect(resolveLibvirtDriver(fixed, { LAB_LIBVIRT_DRIVER: 'qemu' }).driver).toBe('kvm');
   });
 });
