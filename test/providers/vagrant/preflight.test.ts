@@ -98,8 +98,13 @@ describe('vagrantPreflight', () => {
     host({ vagrant: 'libvirt-new', env: { LAB_LIBVIRT_DRIVER: 'qemu' } });
     const r = byId(await vagrantPreflight(lab, { provider: 'libvirt', freeMiB: 8000 }));
     expect(r.virtualization).toMatchObject({ ok: false, warning: true });
-    // No virsh on this test's PATH: no network yet, vagrant-libvirt will create it isolated.
-    expect(r['libvirt-management']).toMatchObject({
+    // The lab keeps libvirt's NAT management network: nothing to check about it.
+    expect(r['libvirt-management']).toBeUndefined();
+    // An isolating lab: no virsh on this test's PATH, so no network yet; vagrant-libvirt creates it isolated.
+    const isolating = { ...lab, libvirt: { ...lab.libvirt, managementNetwork: 'isolated' as const } };
+    expect(
+      byId(await vagrantPreflight(isolating, { provider: 'libvirt', freeMiB: 8000 }))['libvirt-management'],
+    ).toMatchObject({
       ok: true,
       message: expect.stringContaining('created isolated'),
     });
