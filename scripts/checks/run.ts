@@ -42,7 +42,11 @@ export async function runChecks(
     results.push(clean);
     opts.onResult?.(clean);
   }
-  return { ok: results.every((r) => r.status !== 'fail'), checks: results };
+  // Nothing passing is not a healthy lab: a lab with no machine up skips every check.
+  return {
+    ok: results.every((r) => r.status !== 'fail') && results.some((r) => r.status === 'pass'),
+    checks: results,
+  };
 }
 
 async function runOne(check: Check, ctx: CheckContext, timeoutMs: number): Promise<CheckResult> {

@@ -21,7 +21,7 @@ const check = (id: string, run: Check['run'], skipReason: Check['skipReason'] = 
 });
 
 describe('checks runner', () => {
-  it('reports skip with its reason, never pass, when a check cannot run', async () => {
+  it('reports skip with its reason, never pass, and a run where nothing passed is not ok', async () => {
     const r = await runChecks(ctx, [
       check(
         'a',
@@ -30,7 +30,16 @@ describe('checks runner', () => {
       ),
     ]);
     expect(r.checks[0]).toMatchObject({ status: 'skip', summary: 'no web node is running' });
-    expect(r.ok).toBe(true);
+    expect(r.ok).toBe(false);
+    const some = await runChecks(ctx, [
+      check('b', async () => ({ status: 'pass', summary: 'y', evidence: [] })),
+      check(
+        'c',
+        async () => ({ status: 'pass', summary: 'x', evidence: [] }),
+        () => 'skipped',
+      ),
+    ]);
+    expect(some.ok).toBe(true);
   });
 
   it('turns a thrown error or a hang into a failed check with the message', async () => {
