@@ -22,7 +22,10 @@ async function galeraCluster(ctx: CheckContext): Promise<CheckOutcome> {
   const expected = nodesWithRole(ctx.lab, 'db').length + nodesWithRole(ctx.lab, 'db-arbiter').length;
   const results = await Promise.all(running(ctx, 'db').map((n) => rootSql(ctx, n.name, WSREP)));
   const ev = results.map(evidence);
-  const problems = stopped(ctx, 'db').map((n) => `${n} is not running`);
+  const problems = [
+    ...stopped(ctx, 'db').map((n) => `${n} is not running`),
+    ...stopped(ctx, 'db-arbiter').map((n) => `the arbitrator ${n} (garbd) is not running`),
+  ];
   for (const r of results.filter((x) => x.code !== 0))
     problems.push(`${r.node}: mysql failed (exit ${r.code})`);
   problems.push(
