@@ -1,6 +1,6 @@
 // End to end on nspawn: the data tier of full-ha (db and router nodes) up, verified, re-run with no
 // change, a power-cut db node rejoining, a whole-lab restart re-bootstrapped, and nothing left behind.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   FULL_HA_NODES,
   json,
@@ -10,6 +10,7 @@ import {
   leftovers,
   notPassing,
   nspawnSkipReason,
+  stopRunningLabs,
 } from './harness.ts';
 
 const skipReason = nspawnSkipReason();
@@ -27,6 +28,8 @@ describe.skipIf(skipReason)(
     beforeAll(async () => {
       await lab(['destroy', ...LAB]);
     });
+    // A test that timed out must not leave its `lab` process provisioning behind it.
+    afterEach(stopRunningLabs);
     afterAll(async () => {
       await lab(['destroy', ...LAB]);
       expect(leftovers('full-ha', FULL_HA_NODES)).toEqual([]);

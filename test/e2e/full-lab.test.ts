@@ -1,7 +1,16 @@
 // End to end on nspawn: each whole lab up, every check passing (Nextcloud ones skipped with the reason
 // when no archive is available), a re-run with zero changes, and destroy leaving nothing.
-import { afterAll, describe, expect, it } from 'vitest';
-import { json, lab, labOk, leftovers, nodesOf, notPassing, nspawnSkipReason } from './harness.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  json,
+  lab,
+  labOk,
+  leftovers,
+  nodesOf,
+  notPassing,
+  nspawnSkipReason,
+  stopRunningLabs,
+} from './harness.ts';
 
 const skipReason = nspawnSkipReason();
 type Report = {
@@ -15,6 +24,8 @@ describe.skipIf(skipReason).each(['full-ha', 'tp'])(
   { timeout: 20 * 60_000 },
   (name) => {
     const LAB = ['--lab', name, '--provider', 'nspawn'];
+    // A test that timed out must not leave its `lab` process provisioning behind it.
+    afterEach(stopRunningLabs);
     afterAll(async () => {
       await lab(['destroy', ...LAB]);
       expect(leftovers(name, nodesOf(name))).toEqual([]);

@@ -22,14 +22,32 @@ export function nspawnSkipReason(): string | undefined {
   return undefined;
 }
 
-export async function lab(args: string[], env: Record<string, string> = {}): Promise<LabRun> {
-  const t0 = Date.now();
-  const r = await execa('node', ['--import', 'tsx', join(REPO_ROOT, 'scripts/lab.ts'), ...args], {
+/** `lab` processes still running: a test that timed out must not leave one provisioning behind it. */
+const running = new Set<ReturnType<typeof execa>>();
+
+function spawnLab(args: string[], env: Record<string, string>) {
+  const child = execa('node', ['--import', 'tsx', join(REPO_ROOT, 'scripts/lab.ts'), ...args], {
     cwd: REPO_ROOT,
     reject: false,
     env: { LAB_OFFLINE: '1', ...env, NO_COLOR: '1' },
     timeout: 30 * 60_000,
+    forceKillAfterDelay: 15_000,
   });
+  running.add(child);
+  child.finally(() => running.delete(child)).catch(() => {});
+  return child;
+}
+
+/** Stops every `lab` process a test started and did not wait for (Ctrl-C first, so it closes cleanly). */
+export async function stopRunningLabs(): Promise<void> {
+  const children = [...running];
+  for (const child of children) child.kill('SIGINT');
+  await Promise.allSettled(children);
+}
+
+export async function lab(args: string[], env: Record<string, string> = {}): Promise<LabRun> {
+  const t0 = Date.now();
+  const r = await spawnLab(args, env);
   const run = {
     code: r.exitCode ?? -1,
     stdout: String(r.stdout),
@@ -105,12 +123,7 @@ export async function labInterrupted(
   when: RegExp,
 ): Promise<LabRun & { interrupted: boolean }> {
   const t0 = Date.now();
-  const child = execa('node', ['--import', 'tsx', join(REPO_ROOT, 'scripts/lab.ts'), ...args], {
-    cwd: REPO_ROOT,
-    reject: false,
-    env: { LAB_OFFLINE: '1', NO_COLOR: '1' },
-    timeout: 30 * 60_000,
-  });
+  const child = spawnLab(args, {});
   let interrupted = false;
   let seen = '';
   child.stderr?.on('data', (chunk: Buffer) => {

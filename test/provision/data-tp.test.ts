@@ -1,8 +1,16 @@
 // End to end on nspawn: the data tier of tp (two Galera nodes + garbd on the single router, the third
 // Sentinel there too) up, idempotent, surviving a power-cut db node (Galera stays Primary with garbd,
 // Sentinel fails Redis over, the router follows both), and re-bootstrapped after the whole lab stopped.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, lab, labOk, leftovers, notPassing, nspawnSkipReason } from '../e2e/harness.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  json,
+  lab,
+  labOk,
+  leftovers,
+  notPassing,
+  nspawnSkipReason,
+  stopRunningLabs,
+} from '../e2e/harness.ts';
 
 const skipReason = nspawnSkipReason();
 const FILE = 'test/fixtures/labs/data-tp.yaml';
@@ -27,6 +35,8 @@ describe.skipIf(skipReason)(`tp data tier on nspawn${skipReason ? ` (skipped: ${
   beforeAll(async () => {
     await lab(['destroy', ...LAB]);
   });
+  // A test that timed out must not leave its `lab` process provisioning behind it.
+  afterEach(stopRunningLabs);
   afterAll(async () => {
     await lab(['destroy', ...LAB]);
     expect(leftovers('data-tp')).toEqual([]);
