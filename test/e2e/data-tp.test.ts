@@ -10,7 +10,7 @@ import {
   notPassing,
   nspawnSkipReason,
   stopRunningLabs,
-} from '../e2e/harness.ts';
+} from './harness.ts';
 
 const skipReason = nspawnSkipReason();
 const FILE = 'test/fixtures/labs/data-tp.yaml';
