@@ -47,7 +47,10 @@ export async function upCommand(
   progress.phase('preflight', ctx.provider.name);
   const checks = await ctx.provider.preflight(ctx.lab);
   const blocking = checks.filter((c) => !c.ok && !c.warning);
-  for (const c of checks) (c.ok ? progress.ok : c.warning ? progress.warn : progress.fail)(c.message, c.hint);
+  for (const c of checks) {
+    if (c.ok) progress.ok(c.message);
+    else (c.warning ? progress.warn : progress.fail)(c.message, c.hint);
+  }
   if (blocking.length > 0) {
     throw new LabError('PREFLIGHT', `The host is not ready for lab ${ctx.lab.name} on ${ctx.provider.name}`, {
       hint: blocking.map((c) => c.hint ?? c.message).join('\n'),
