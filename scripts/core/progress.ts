@@ -4,7 +4,7 @@ export interface Progress {
   ok(label: string, detail?: string): void;
   fail(label: string, detail?: string): void;
   info(message: string): void;
-  warn(message: string): void;
+  warn(message: string, detail?: string): void;
 }
 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): Progress {
@@ -22,7 +22,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
       write(`${clock()}   ${paint('32', '✓')} ${label}${detail ? paint('2', `  ${detail}`) : ''}`),
     fail: (label, detail) => write(`${clock()}   ${paint('31', '✗')} ${label}${detail ? `  ${detail}` : ''}`),
     info: (message) => write(`${clock()}   ${message}`),
-    warn: (message) => write(`${clock()}   ${paint('33', '!')} ${message}`),
+    warn: (message, detail) =>
+      write(`${clock()}   ${paint('33', '!')} ${message}${detail ? `  ${detail}` : ''}`),
   };
 }
 
