@@ -198,7 +198,11 @@ describe.skipIf(reason)(
           '--node',
           'db2',
           '--',
-          'sudo mysql -N -e "SHOW STATUS LIKE \'wsrep_local_state_comment\'"',
+          'sudo',
+          'mysql',
+          '-N',
+          '-e',
+          "SHOW STATUS LIKE 'wsrep_local_state_comment'",
         ]);
         expect(state.stdout).toMatch(/wsrep_local_state_comment\s+Synced/);
         expect(notPassing((await verifyData()).data, NO_VIP)).toEqual([]);

@@ -140,7 +140,7 @@ async function libvirtChains(): Promise<string[]> {
 }
 
 // Removes a table's LIBVIRT_* chains and the jumps to them, only when every such chain is empty.
-async function removeEmptyLibvirtChains(): Promise<void> {
+export async function removeEmptyLibvirtChains(): Promise<void> {
   for (const { bin, table } of FIREWALL) {
     const lines = await rules(bin, table);
     if (lines.some((l) => /^-A LIBVIRT_/.test(l))) continue;
