@@ -15,7 +15,8 @@ files=$LAB_PROVISION_DIR/files/db
 # Galera settings. pc.wait_prim_timeout 10 s (default 30): a node booting with the lab while no Primary
 # component exists gives up sooner, so the probe waits less (pc.wait_prim=false is no way out: mariadbd
 # then never reports ready and ignores SIGTERM, measured). The gcache must hold the writes a restarting
-# node missed so it rejoins by IST, not SST.
+# node missed so it rejoins by IST, not SST. evs.suspect_timeout 3 s (default 5): after a power cut,
+# writes to the survivors stall until the silent node is evicted.
 render_cnf() {
   local addr
   addr=$(list_ips "$DB_NODES" | paste -sd, -)
@@ -44,7 +45,7 @@ wsrep_node_address = $NODE_IP
 wsrep_sst_method = mariabackup
 wsrep_sst_auth = sst:$DB_SST_PASSWORD
 wsrep_slave_threads = 2
-wsrep_provider_options = "gcache.size=128M; gmcast.listen_addr=tcp://$NODE_IP:4567; ist.recv_addr=$NODE_IP; pc.wait_prim_timeout=PT10S"
+wsrep_provider_options = "gcache.size=128M; gmcast.listen_addr=tcp://$NODE_IP:4567; ist.recv_addr=$NODE_IP; pc.wait_prim_timeout=PT10S; evs.suspect_timeout=PT3S; evs.inactive_timeout=PT10S"
 EOF
 }
 

@@ -28,6 +28,8 @@ export interface PhaseSpec {
 
 const first = (nodes: Node[]) => nodes.slice(0, 1);
 const rest = (nodes: Node[]) => nodes.slice(1);
+const last = (nodes: Node[]) => nodes.slice(-1);
+const allButLast = (nodes: Node[]) => nodes.slice(0, -1);
 
 export const RECIPE: PhaseSpec[] = [
   { name: 'base', roles: ['base'], step: 'apply' },
@@ -46,8 +48,8 @@ export const RECIPE: PhaseSpec[] = [
     pick: (n, rt) => n.filter((x) => x.name !== rt.galeraBootstrap),
   },
   { name: 'garbd', roles: ['db-arbiter'], step: 'apply' },
-  { name: 'redis-primary', roles: ['redis'], step: 'apply', pick: first, env: redisEnv },
-  { name: 'redis-replicas', roles: ['redis'], step: 'apply', pick: rest, env: redisEnv },
+  { name: 'redis-primary', roles: ['redis'], step: 'apply', pick: last, env: redisEnv },
+  { name: 'redis-replicas', roles: ['redis'], step: 'apply', pick: allButLast, env: redisEnv },
   { name: 'sentinel', roles: ['sentinel'], step: 'apply', env: redisEnv },
   { name: 'router', roles: ['router'], step: 'apply' },
   { name: 'storage', roles: ['storage', 'storage-arbiter'], step: 'apply' },
@@ -58,8 +60,10 @@ export const RECIPE: PhaseSpec[] = [
   { name: 'client', roles: ['client'], step: 'apply' },
 ];
 
+// The Redis primary starts on the last redis node, the Galera writer is the first db node: losing one
+// machine then costs one failover, not two at once (drills measured both together at 8 % failed requests).
 function redisEnv(_node: Node, _i: number, nodes: Node[]): Record<string, string> {
-  return { REDIS_INITIAL_PRIMARY: nodes[0]?.name ?? '' };
+  return { REDIS_INITIAL_PRIMARY: nodes.at(-1)?.name ?? '' };
 }
 
 /** The steps of one phase for the nodes taking part in this run (all nodes, or those of `--only`). */

@@ -63,10 +63,10 @@ describe.skipIf(skipReason)(`tp data tier on nspawn${skipReason ? ` (skipped: ${
   );
 
   it(
-    'with db1 power-cut, writes go on through the router and Redis fails over',
+    'with db2 (the Redis primary) power-cut, Galera keeps Primary with garbd and Redis fails over',
     async () => {
-      await labOk(['halt', ...LAB, '--node', 'db1', '--force']);
-      // Sentinel needs down-after (3 s) plus an election; the router needs two good checks.
+      await labOk(['halt', ...LAB, '--node', 'db2', '--force']);
+      // Sentinel needs down-after (1.5 s) plus an election; the router needs a good check.
       await new Promise((r) => setTimeout(r, 12_000));
       const { code, report } = await dataReport();
       expect(code).toBe(1);
@@ -74,7 +74,7 @@ describe.skipIf(skipReason)(`tp data tier on nspawn${skipReason ? ` (skipped: ${
       expect(status(report, 'data.write-through-router')).toBe('pass');
       expect(status(report, 'router.single-writer')).toBe('pass');
       expect(status(report, 'router.redis-primary')).toBe('pass');
-      await labOk(['start', ...LAB, '--node', 'db1']);
+      await labOk(['start', ...LAB, '--node', 'db2']);
       const again = json<{ changes: number }>(await labOk(['up', ...LAB, '--json']));
       expect(again.changes).toBe(0);
       expect(notPassing((await dataReport()).report, noVip)).toEqual([]);

@@ -62,12 +62,18 @@ describe('bring-up recipe', () => {
   it('--only db,router selects the nodes of those roles and keeps who is first', () => {
     const nodes = selectNodes(fullHa, ['db', 'router']).map((n) => n.name);
     expect(nodes).toEqual(['router1', 'router2', 'db1', 'db2', 'db3']);
-    const selected = new Set(['db2', 'db3']);
+    const selected = new Set(['db1', 'db2']);
     expect(planPhase(phase('redis-primary'), fullHa, selected, {})).toEqual([]);
     expect(
       planPhase(phase('redis-replicas'), fullHa, selected, {}).map((s) => s.env.REDIS_INITIAL_PRIMARY),
-    ).toEqual(['db1', 'db1']);
+    ).toEqual(['db3', 'db3']);
     expect(planPhase(phase('web-first'), fullHa, new Set(nodes), {})).toEqual([]);
+  });
+
+  it('starts the Redis primary on another machine than the Galera writer', () => {
+    expect(planPhase(phase('redis-primary'), fullHa, all(fullHa), {}).map((s) => s.node)).toEqual(['db3']);
+    expect(planPhase(phase('redis-primary'), tp, all(tp), {}).map((s) => s.node)).toEqual(['db2']);
+    expect(planPhase(phase('galera-join'), fullHa, all(fullHa), { galeraBootstrap: 'db1' })[0]?.node).toBe('db2');
   });
 
   it('runs base on every selected node', () => {
