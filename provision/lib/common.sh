@@ -102,3 +102,15 @@ first_name() { list_names "$1" | head -n1; }
 first_ip() { list_ips "$1" | head -n1; }
 ip_of() { local e; for e in $2; do [[ ${e%%=*} == "$1" ]] && { echo "${e#*=}"; return 0; }; done; return 1; }
 has_role() { [[ " $NODE_ROLES " == *" $1 "* ]]; }
+
+# Failure-detection timings. QEMU without KVM (TCG) runs fork-heavy work ~30x slower: the short timeouts
+# measured on nspawn then take a slow node for a dead one (a TCG guest's DB health agent answered in
+# 0.6-3 s). `systemd-detect-virt --vm` says "qemu" only for such a guest ("kvm" with KVM).
+slow_host() { [[ $(systemd-detect-virt --vm 2>/dev/null || true) == qemu ]]; }
+# shellcheck disable=SC2034 # read by the role scripts that source this file
+if slow_host; then
+  LAB_CHECK_INTER=2s LAB_CHECK_FAST=1s LAB_CHECK_TIMEOUT=4s LAB_VRRP_ADVERT=1 LAB_SENTINEL_DOWN_MS=5000 LAB_GALERA_EVS=""
+else
+  LAB_CHECK_INTER=500ms LAB_CHECK_FAST=250ms LAB_CHECK_TIMEOUT=1s LAB_VRRP_ADVERT=0.1 LAB_SENTINEL_DOWN_MS=1500
+  LAB_GALERA_EVS="; evs.suspect_timeout=PT3S; evs.inactive_timeout=PT10S"
+fi

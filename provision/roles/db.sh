@@ -45,7 +45,7 @@ wsrep_node_address = $NODE_IP
 wsrep_sst_method = mariabackup
 wsrep_sst_auth = sst:$DB_SST_PASSWORD
 wsrep_slave_threads = 2
-wsrep_provider_options = "gcache.size=128M; gmcast.listen_addr=tcp://$NODE_IP:4567; ist.recv_addr=$NODE_IP; pc.wait_prim_timeout=PT10S; evs.suspect_timeout=PT3S; evs.inactive_timeout=PT10S"
+wsrep_provider_options = "gcache.size=128M; gmcast.listen_addr=tcp://$NODE_IP:4567; ist.recv_addr=$NODE_IP; pc.wait_prim_timeout=PT10S$LAB_GALERA_EVS"
 EOF
 }
 

@@ -65,3 +65,7 @@ fi
 ensure_enabled redis-server
 restart_if "$restart" redis-server
 wait_until 30 "redis-server to answer PING" rcli "$NODE_IP" PING
+# A replica is done when its link to the primary is up (a full resync takes a moment after a start):
+# checks and web nodes that run next then see the replication they expect.
+replica_linked() { rcli "$NODE_IP" INFO replication | tr -d '\r' | grep -Eqx 'role:master|master_link_status:up'; }
+wait_until 60 "this replica's link to the Redis primary" replica_linked

@@ -13,7 +13,7 @@ step=${1:?usage: sentinel.sh apply}
 # down-after 1.5 s: the 30 s default leaves web nodes without sessions that long. Drills measured 3 s
 # as ~6 s of failed session requests when the primary dies; below ~1 s a busy 2-core host (SST, load
 # tests) makes Sentinels see a slow primary as dead and fail over for nothing.
-DOWN_AFTER_MS=1500
+DOWN_AFTER_MS=$LAB_SENTINEL_DOWN_MS
 render_conf() {
   cat <<EOF
 # Written by the lab's sentinel role before Sentinel took it over; Sentinel rewrites what follows.

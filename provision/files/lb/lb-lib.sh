@@ -4,7 +4,7 @@
 # VRRP advertisement interval (VRRPv3 takes centiseconds). Measured on nspawn: power cut of the master
 # -> VIP moved in 0.6 s at 0.1 s, 3.2 s with VRRPv2's 1 s. Drills at 0.2 s measured 0.79 s without a
 # successful answer and 1.8 % failed requests (those in flight on the dead lb): 0.1 s, as the routers.
-ADVERT_INT=0.1
+ADVERT_INT=$LAB_VRRP_ADVERT
 
 render_haproxy() {
   local health=$1 name ip

@@ -9,7 +9,7 @@ render_mariadb() {
   local name ip first=1
   printf '\nlisten mariadb\n  bind :3306\n  mode tcp\n  option tcpka\n'
   printf '  option httpchk\n  http-check send meth GET uri /\n  http-check expect status 200\n'
-  printf '  default-server port 9200 inter 500ms fastinter 250ms downinter 2s fall 2 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions\n'
+  printf '  default-server port 9200 inter %s fastinter %s downinter 2s fall 2 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
   for name in $(list_names "$DB_NODES"); do
     ip=$(ip_of "$name" "$DB_NODES")
     printf '  server %s %s:3306 check%s\n' "$name" "$ip" "$([[ $first == 1 ]] || echo ' backup')"
@@ -24,7 +24,7 @@ render_redis() {
   printf '  tcp-check connect\n  tcp-check send "AUTH %s\\r\\n"\n  tcp-check expect string +OK\n' "$REDIS_PASSWORD"
   printf '  tcp-check send "INFO replication\\r\\n"\n  tcp-check expect string role:master\n'
   printf '  tcp-check send "QUIT\\r\\n"\n  tcp-check expect string +OK\n'
-  printf '  default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions\n'
+  printf '  default-server inter %s fall 2 rise 1 on-marked-down shutdown-sessions\n' "$LAB_CHECK_INTER"
   for name in $(list_names "$REDIS_NODES"); do
     printf '  server %s %s:6379 check\n' "$name" "$(ip_of "$name" "$REDIS_NODES")"
   done
@@ -48,7 +48,7 @@ defaults
   timeout connect 3s
   timeout client 1h
   timeout server 1h
-  timeout check 1s
+  timeout check $LAB_CHECK_TIMEOUT
 
 listen stats
   bind $NODE_IP:8404
@@ -101,7 +101,7 @@ vrrp_instance router {
   interface $iface
   virtual_router_id $vrid
   priority $priority
-  advert_int 0.1
+  advert_int $LAB_VRRP_ADVERT
   unicast_src_ip $NODE_IP
   unicast_peer {
 $peers
