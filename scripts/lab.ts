@@ -56,7 +56,7 @@ function report(e: unknown, debug: boolean): number {
       ? EXIT.usage
       : e.code === 'PREFLIGHT' || e.code === 'NO_PROVIDER'
         ? EXIT.environment
-        : e.code === 'SSH_ABORTED'
+        : e.code === 'SSH_ABORTED' || e.code === 'INTERRUPTED'
           ? EXIT.interrupted
           : EXIT.failed;
   }

@@ -45,6 +45,10 @@ fi
 ensure_enabled redis-sentinel
 restart_if "$restart" redis-sentinel
 wait_until 30 "redis-sentinel to answer PING" scli "$NODE_IP" PING
+# Sentinels find each other through hello messages on the primary (every 2 s): until then a failover
+# could not be authorised. Ready once enough of them see each other (the others start in this phase too).
+ckquorum() { scli "$NODE_IP" SENTINEL CKQUORUM "$MASTER_NAME" | grep -q '^OK'; }
+wait_until 60 "Sentinel quorum (SENTINEL CKQUORUM)" ckquorum
 # Sentinel owns its file once it monitors: a changed setting is applied through Sentinel itself.
 if [[ $(scli "$NODE_IP" SENTINEL MASTER "$MASTER_NAME" | awk 'prev == "down-after-milliseconds" { print; exit } { prev = $0 }') != "$DOWN_AFTER_MS" ]]; then
   scli "$NODE_IP" SENTINEL SET "$MASTER_NAME" down-after-milliseconds "$DOWN_AFTER_MS" >/dev/null

@@ -23,7 +23,7 @@ export interface PhaseSpec {
   /** A read-only phase: it never counts as changes and is never skipped on resume. */
   probe?: boolean;
   pick?: (nodes: Node[], rt: Runtime) => Node[];
-  env?: (node: Node, index: number, nodes: Node[]) => Record<string, string>;
+  env?: (node: Node, lab: Lab) => Record<string, string>;
 }
 
 const first = (nodes: Node[]) => nodes.slice(0, 1);
@@ -62,8 +62,8 @@ export const RECIPE: PhaseSpec[] = [
 
 // The Redis primary starts on the last redis node, the Galera writer is the first db node: losing one
 // machine then costs one failover, not two at once (drills measured both together at 8 % failed requests).
-function redisEnv(_node: Node, _i: number, nodes: Node[]): Record<string, string> {
-  return { REDIS_INITIAL_PRIMARY: nodes.at(-1)?.name ?? '' };
+function redisEnv(_node: Node, lab: Lab): Record<string, string> {
+  return { REDIS_INITIAL_PRIMARY: lab.nodes.filter((n) => n.roles.includes('redis')).at(-1)?.name ?? '' };
 }
 
 /** The steps of one phase for the nodes taking part in this run (all nodes, or those of `--only`). */
@@ -75,7 +75,7 @@ export function planPhase(spec: PhaseSpec, lab: Lab, selected: Set<string>, rt: 
     const picked = spec.pick ? spec.pick(all, rt) : all;
     for (const node of picked) {
       if (!selected.has(node.name)) continue;
-      const env = spec.env?.(node, all.indexOf(node), all) ?? {};
+      const env = spec.env?.(node, lab) ?? {};
       steps.push({ node: node.name, role, step: spec.step, env });
     }
   }

@@ -45,7 +45,9 @@ function connectOnce(target: SshTarget, privateKey: Buffer, readyTimeout: number
   return new Promise((resolve, reject) => {
     const client = new Client();
     client.once('ready', () => resolve(client));
-    client.once('error', (e) => {
+    // `on`, not `once`: ssh2 can emit a second error (e.g. after a handshake timeout), and an error
+    // event without a listener would crash the process.
+    client.on('error', (e) => {
       client.end();
       reject(e);
     });
@@ -190,6 +192,7 @@ function collect(
         );
       }, opts.timeoutMs);
     }
+    if (opts.signal?.aborted) return abort();
     opts.signal?.addEventListener('abort', abort, { once: true });
     ch.on('close', (code: number | null) => {
       if (timer) clearTimeout(timer);

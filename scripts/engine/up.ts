@@ -139,6 +139,7 @@ async function runPhase(
   const outcomes: StepOutcome[] = [];
   await inParallel(steps, spec.serial ? 1 : (opts.parallel ?? 6), async (s) => {
     const id = stepId(s.node, s.role, s.step);
+    if (opts.signal?.aborted) throw interrupted();
     if (!spec.probe && run.steps[id]?.status === 'done') {
       progress.ok(`${s.node} ${s.role} ${s.step}`, 'done in the interrupted run');
       return;
@@ -178,6 +179,12 @@ async function runPhase(
     outcomes.push(o);
   });
   return outcomes;
+}
+
+function interrupted(): LabError {
+  return new LabError('INTERRUPTED', 'lab up was interrupted (Ctrl-C)', {
+    hint: 'Run `npm run lab:up` again: it resumes with the steps that did not finish.',
+  });
 }
 
 function decideGalera(ctx: LabContext, outcomes: StepOutcome[], rt: Runtime, progress: Progress): void {

@@ -73,7 +73,13 @@ describe('bring-up recipe', () => {
   it('starts the Redis primary on another machine than the Galera writer', () => {
     expect(planPhase(phase('redis-primary'), fullHa, all(fullHa), {}).map((s) => s.node)).toEqual(['db3']);
     expect(planPhase(phase('redis-primary'), tp, all(tp), {}).map((s) => s.node)).toEqual(['db2']);
-    expect(planPhase(phase('galera-join'), fullHa, all(fullHa), { galeraBootstrap: 'db1' })[0]?.node).toBe('db2');
+    // Every Sentinel, the router's in tp too, names the same initial primary.
+    expect(
+      planPhase(phase('sentinel'), tp, all(tp), {}).map((s) => `${s.node}:${s.env.REDIS_INITIAL_PRIMARY}`),
+    ).toEqual(['router:db2', 'db1:db2', 'db2:db2']);
+    expect(planPhase(phase('galera-join'), fullHa, all(fullHa), { galeraBootstrap: 'db1' })[0]?.node).toBe(
+      'db2',
+    );
   });
 
   it('runs base on every selected node', () => {
