@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { allPackages } from '../core/debian.ts';
 import { REPO_ROOT } from '../core/model.ts';
 import { cacheDir } from '../core/paths.ts';
 import { createRawDisk, installBootloader, mountPartition, toQcow2, trim } from './disk.ts';
@@ -56,8 +57,8 @@ export async function buildBox(opts: BuildOptions = {}): Promise<BuildResult> {
   const say = opts.onProgress ?? (() => {});
   const cached = existsSync(paths.boxFile) && !opts.force;
   if (!cached) {
-    say(`building box ${key} (debootstrap, ${recipe.packagesFrom(packagesText).length} packages, qcow2)`);
-    await buildInto(paths, recipe.packagesFrom(packagesText), say, opts.signal);
+    say(`building box ${key} (debootstrap, ${allPackages(packagesText).length} packages, qcow2)`);
+    await buildInto(paths, allPackages(packagesText), say, opts.signal);
   } else say(`box ${key} is cached at ${paths.boxFile}`);
   if (!opts.noAdd) await addBox(name, paths.boxFile, key, say);
   return { boxFile: paths.boxFile, name, seconds: Math.round((Date.now() - started) / 1000), cached, key };

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 export const RECIPE_VERSION = 3;
 export const DEFAULT_BOX_NAME = 'nclab/debian12';
 export const SUITE = 'bookworm';
-export const MIRROR = 'http://deb.debian.org/debian';
 export const DISK_GIB = 8;
 // The partition starts at 1 MiB; the loop device is set at this offset because the cloud kernel here
 // cannot see partitions on loop devices.
@@ -38,17 +37,6 @@ export const MASKED_UNITS = [
   'e2scrub_all.timer',
   'dpkg-db-backup.timer',
 ];
-
-// Every package named in provision/packages.txt (`<role> pkg...`, # comments), deduplicated, sorted.
-export function packagesFrom(text: string): string[] {
-  const names = new Set<string>();
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line) continue;
-    for (const pkg of line.split(/\s+/).slice(1)) names.add(pkg);
-  }
-  return [...names].sort();
-}
 
 // The cache key: a rebuild happens only when packages.txt or the recipe changes.
 export function boxKey(packagesText: string): string {

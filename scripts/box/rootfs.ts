@@ -1,6 +1,7 @@
 // Fills a mounted root filesystem: debootstrap, the kernel, every role package (services off), the vagrant user.
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostMirror, hostSources } from '../core/debian.ts';
 import { LabError } from '../core/errors.ts';
 import * as recipe from './recipe.ts';
 import { type Cleanup, mount, run } from './sh.ts';
@@ -23,9 +24,15 @@ export async function vagrantPublicKey(): Promise<string> {
   return readFile(path, 'utf8');
 }
 
+// The mirror the host's apt uses (a local mirror or proxy in a classroom), as for the nspawn image.
+function mirror(): string {
+  const { deb822, sourcesList } = hostSources();
+  return hostMirror(deb822, sourcesList);
+}
+
 export async function debootstrap(root: string, signal?: AbortSignal): Promise<void> {
   const include = `--include=${recipe.BOOTSTRAP_INCLUDE.join(',')}`;
-  await run(['debootstrap', '--variant=minbase', include, recipe.SUITE, root, recipe.MIRROR], {
+  await run(['debootstrap', '--variant=minbase', include, recipe.SUITE, root, mirror()], {
     timeoutMs: 900_000,
     signal,
   });
@@ -63,7 +70,7 @@ export async function installPackages(
   await writeFile(join(root, 'etc/initramfs-tools/modules'), `${recipe.VIRTIO_MODULES.join('\n')}\n`, {
     flag: 'a',
   });
-  const sources = `deb ${recipe.MIRROR} ${recipe.SUITE} main\ndeb ${recipe.MIRROR} ${recipe.SUITE}-updates main\n`;
+  const sources = `deb ${mirror()} ${recipe.SUITE} main\ndeb ${mirror()} ${recipe.SUITE}-updates main\n`;
   await writeFile(join(root, 'etc/apt/sources.list'), sources);
   const before = await enabledUnits(root);
   const chrootApt = (args: string[]) =>

@@ -2,20 +2,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as recipe from '../../scripts/box/recipe.ts';
+import { allPackages } from '../../scripts/core/debian.ts';
 import { REPO_ROOT } from '../../scripts/core/model.ts';
 
 const packagesText = readFileSync(join(REPO_ROOT, 'provision/packages.txt'), 'utf8');
 
 describe('box recipe', () => {
   it('takes every package of every role from packages.txt, once', () => {
-    const pkgs = recipe.packagesFrom(
-      '# comment\nbase sudo curl # trailing\n\ndb mariadb-server curl\nweb apache2\n',
-    );
+    const pkgs = allPackages('# comment\nbase sudo curl # trailing\n\ndb mariadb-server curl\nweb apache2\n');
     expect(pkgs).toEqual(['apache2', 'curl', 'mariadb-server', 'sudo']);
   });
 
   it('covers the real packages.txt including the data tier and the web tier', () => {
-    const pkgs = recipe.packagesFrom(packagesText);
+    const pkgs = allPackages(packagesText);
     for (const p of [
       'galera-4',
       'mariadb-server',

@@ -9,12 +9,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { allPackages, hostMirror, hostSources } from '../../core/debian.ts';
 import { REPO_ROOT } from '../../core/model.ts';
 import { cacheDir } from '../../core/paths.ts';
 import { run } from './exec.ts';
 import { pidAlive, withLock } from './lock.ts';
 import { removeTree } from './mounts.ts';
-import { allPackages, DEBOOTSTRAP_INCLUDE, hostMirror, imageHash, RECIPE_VERSION } from './recipe.ts';
+import { DEBOOTSTRAP_INCLUDE, imageHash, RECIPE_VERSION } from './recipe.ts';
 import { finishRootfs } from './rootfs.ts';
 
 export interface ImageOptions {
@@ -80,8 +81,7 @@ async function build(dir: string, packagesText: string, opts: ImageOptions): Pro
     opts.onProgress?.(message);
   };
   const started = Date.now();
-  const deb822 = readOptional('/etc/apt/sources.list.d/debian.sources');
-  const sourcesList = readOptional('/etc/apt/sources.list');
+  const { deb822, sourcesList } = hostSources();
   const mirror = hostMirror(deb822, sourcesList);
   step(`debootstrap bookworm from ${mirror}`);
   const argv = [

@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { allPackages } from '../../../scripts/core/debian.ts';
 import { REPO_ROOT } from '../../../scripts/core/model.ts';
 import { ensureImage } from '../../../scripts/providers/nspawn/image.ts';
 import { onPath } from '../../../scripts/providers/nspawn/preflight.ts';
-import { allPackages } from '../../../scripts/providers/nspawn/recipe.ts';
 
 function skipReason(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux';
