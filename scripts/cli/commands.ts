@@ -21,7 +21,9 @@ export async function render(args: Args, progress: Progress, out: Out): Promise<
   for (const w of warnings) progress.warn(formatProblem(w));
   const { writeVagrantfile } = await import('../core/render.ts');
   const { resolveLibvirtDriver } = await import('../providers/vagrant/preflight.ts');
-  const file = writeVagrantfile(lab, labPaths(lab.name), { libvirtDriver: (await resolveLibvirtDriver(lab)).driver });
+  const file = writeVagrantfile(lab, labPaths(lab.name), {
+    libvirtDriver: (await resolveLibvirtDriver(lab)).driver,
+  });
   progress.ok(`lab ${lab.name} is valid`, `${lab.nodes.length} nodes`);
   out(args.json ? JSON.stringify({ ok: true, lab: lab.name, vagrantfile: file, warnings }) : file);
   return EXIT.ok;

@@ -59,7 +59,9 @@ export async function resolveNextcloudArchive(
   const url = nc.url ?? releaseUrl(nc.version);
   // Tests and air-gapped classrooms: never reach out to the internet, say so instead.
   if (env.LAB_OFFLINE) {
-    return { skipReason: `no Nextcloud archive: LAB_OFFLINE is set, so ${url} was not downloaded; ${HINT_ENV}` };
+    return {
+      skipReason: `no Nextcloud archive: LAB_OFFLINE is set, so ${url} was not downloaded; ${HINT_ENV}`,
+    };
   }
   if (!nc.sha256) {
     return {

@@ -2,15 +2,7 @@
 // Sentinel there too) up, idempotent, surviving a power-cut db node (Galera stays Primary with garbd,
 // Sentinel fails Redis over, the router follows both), and re-bootstrapped after the whole lab stopped.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  json,
-  lab,
-  labOk,
-  leftovers,
-  notPassing,
-  nspawnSkipReason,
-  stopRunningLabs,
-} from './harness.ts';
+import { json, lab, labOk, leftovers, notPassing, nspawnSkipReason, stopRunningLabs } from './harness.ts';
 
 const skipReason = nspawnSkipReason();
 const FILE = 'test/fixtures/labs/data-tp.yaml';

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../../scripts/core/model.ts';
 import { imageHash, unitsToDisable } from '../../../scripts/providers/nspawn/recipe.ts';
 
 describe('imageHash', () => {
