@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Galera arbitrator (garbd): a vote without data, so two db nodes keep a majority when one is lost.
-# Step: apply. Inputs: DB_NODES, LAB_NAME (the Galera cluster name), NODE_IP.
+# Steps: apply; pause (stops garbd while the engine bootstraps the cluster after a whole-lab stop: a
+# garbd that kept the old cluster's view then made the joining node fail to reach a primary view).
+# Inputs: DB_NODES, LAB_NAME (the Galera cluster name), NODE_IP.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
-step=${1:?usage: db-arbiter.sh apply}
-[[ $step == apply ]] || die "db-arbiter.sh: unknown step '$step' (apply)"
+step=${1:?usage: db-arbiter.sh apply|pause}
+[[ $step == apply || $step == pause ]] || die "db-arbiter.sh: unknown step '$step' (apply, pause)"
+if [[ $step == pause ]]; then
+  if systemctl is-active --quiet garb; then
+    systemctl stop garb
+    changed "stopped garbd while the cluster is bootstrapped"
+  fi
+  exit 0
+fi
 
 render_default() {
   cat <<EOF
 # Written by the lab's db-arbiter role: garbd joins the Galera cluster named like the lab.
 GALERA_NODES="$(list_ips "$DB_NODES" | sed 's/$/:4567/' | paste -sd' ' -)"
 GALERA_GROUP="$LAB_NAME"
-GALERA_OPTIONS="gmcast.listen_addr=tcp://$NODE_IP:4567"
+GALERA_OPTIONS="gmcast.listen_addr=tcp://$NODE_IP:4567$LAB_GALERA_EVS"
 LOG_FILE="/var/log/garbd/garbd.log"
 EOF
 }

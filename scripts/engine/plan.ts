@@ -34,6 +34,13 @@ const allButLast = (nodes: Node[]) => nodes.slice(0, -1);
 export const RECIPE: PhaseSpec[] = [
   { name: 'base', roles: ['base'], step: 'apply' },
   { name: 'galera-probe', roles: ['db'], step: 'probe', probe: true },
+  // garbd holds on to the old cluster's view after a whole-lab stop: stopped while one node bootstraps.
+  {
+    name: 'garbd-pause',
+    roles: ['db-arbiter'],
+    step: 'pause',
+    pick: (n, rt) => (rt.galeraBootstrap ? n : []),
+  },
   {
     name: 'galera-bootstrap',
     roles: ['db'],

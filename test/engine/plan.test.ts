@@ -31,6 +31,15 @@ describe('bring-up recipe', () => {
     expect(phase('galera-join').serial).toBe(true);
   });
 
+  it('stops garbd only while a node bootstraps the cluster', () => {
+    expect(
+      planPhase(phase('garbd-pause'), tp, all(tp), { galeraBootstrap: 'db1' }).map(
+        (s) => `${s.node}:${s.step}`,
+      ),
+    ).toEqual(['router:pause']);
+    expect(planPhase(phase('garbd-pause'), tp, all(tp), {})).toEqual([]);
+  });
+
   it('joins every db node when the cluster already runs (no bootstrap)', () => {
     expect(planPhase(phase('galera-bootstrap'), fullHa, all(fullHa), {})).toEqual([]);
     expect(planPhase(phase('galera-join'), fullHa, all(fullHa), {}).map((s) => s.node)).toEqual([
