@@ -34,6 +34,21 @@ render_dropin() {
 # Connected when it holds a Galera connection to a db node.
 garbd_connected() { ss -Htn state established "( dport = :4567 or sport = :4567 )" | grep -q .; }
 
+# A member once a db node counts it: wsrep_cluster_size there reaches the db nodes that answer on 4567
+# plus the arbitrators (a TCP connection alone came before the view that includes garbd).
+cluster_size() { MYSQL_PWD=$DB_PROBE_PASSWORD timeout 5 mysql --connect-timeout=3 -h "$1" -u labprobe -N -B -e "SHOW STATUS LIKE 'wsrep_cluster_size'" 2>/dev/null | awk '{ print $2 }'; }
+garbd_member() {
+  local ip want size=''
+  want=$(list_ips "$DB_ARBITER_NODES" | wc -l)
+  for ip in $(list_ips "$DB_NODES"); do
+    timeout 1 bash -c ">/dev/tcp/$ip/4567" 2>/dev/null && want=$((want + 1))
+  done
+  for ip in $(list_ips "$DB_NODES"); do
+    size=$(cluster_size "$ip") && [[ -n $size ]] && break
+  done
+  [[ -n $size && $size -ge $want ]]
+}
+
 restart=0
 ensure_role_packages db-arbiter
 render_default | put_file /etc/default/garb 0644 && restart=1
@@ -44,3 +59,5 @@ fi
 ensure_enabled garb
 restart_if "$restart" garb
 wait_until 60 "garbd to connect to the Galera cluster" garbd_connected
+# The mysql client is there when the arbitrator shares a node with the router (tp); else TCP must do.
+if command -v mysql >/dev/null; then wait_until 60 "garbd to be counted in the Galera cluster" garbd_member; fi
