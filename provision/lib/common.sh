@@ -114,3 +114,55 @@ else
   LAB_CHECK_INTER=500ms LAB_CHECK_FAST=250ms LAB_CHECK_TIMEOUT=1s LAB_VRRP_ADVERT=0.1 LAB_SENTINEL_DOWN_MS=1500
   LAB_GALERA_EVS="; evs.suspect_timeout=PT3S; evs.inactive_timeout=PT10S"
 fi
+
+# The interface that carries NODE_IP: keepalived sends adverts and adds the VIP there.
+lab_interface() { ip -o -4 addr show | awk -v ip="$NODE_IP" '{ split($4, a, "/") } a[1] == ip { print $2; exit }'; }
+
+# render_vrrp INSTANCE VIP NODES CHECK TIMEOUT: keepalived.conf floating VIP between NODES ("name=ip ..."),
+# the one design of the lbs and the routers. VRRPv3 unicast (multicast may not cross every network),
+# advert_int from LAB_VRRP_ADVERT (0.1 s: a power-cut master lost the VIP in 0.6 s, against 3.2 s with
+# VRRPv2's 1 s; drills at 0.2 s measured 1.8 % failed requests when the lb holding the VIP died). Every node starts as BACKUP with nopreempt: a recovered node does not take the VIP back,
+# so a failure moves client connections once, not twice. The VIP follows CHECK (HAProxy's health).
+render_vrrp() {
+  local instance=$1 vip=$2 nodes=$3 check=$4 timeout=$5 iface index peers
+  iface=$(lab_interface)
+  [[ -n $iface ]] || die "no interface carries $NODE_IP"
+  index=$(list_names "$nodes" | grep -nx "$NODE_NAME" | cut -d: -f1)
+  peers=$(list_ips "$nodes" | grep -vx "$NODE_IP" | sed 's/^/    /')
+  cat <<EOF
+# Written by the lab's $instance VRRP instance.
+global_defs {
+  router_id $NODE_NAME
+  vrrp_version 3
+  enable_script_security
+  script_user root
+}
+
+vrrp_script haproxy_alive {
+  script "$check"
+  interval 1
+  timeout $timeout
+  fall 2
+  rise 2
+}
+
+vrrp_instance $instance {
+  state BACKUP
+  nopreempt
+  interface $iface
+  virtual_router_id $((${vip##*.} % 255 + 1))
+  priority $((160 - 10 * ${index:-1}))
+  advert_int $LAB_VRRP_ADVERT
+  unicast_src_ip $NODE_IP
+  unicast_peer {
+$peers
+  }
+  virtual_ipaddress {
+    $vip/$LAB_PREFIX dev $iface
+  }
+  track_script {
+    haproxy_alive
+  }
+}
+EOF
+}

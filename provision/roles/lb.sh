@@ -33,11 +33,9 @@ setup_keepalived() {
     ensure_disabled keepalived
     return 0
   fi
-  local restart=0 iface
-  iface=$(ip -o -4 addr show | awk -v ip="$NODE_IP" '{ split($4, a, "/") } a[1] == ip { print $2; exit }')
-  [[ -n $iface ]] || die "no interface has $NODE_IP"
+  local restart=0
   render_track_script | put_file /etc/keepalived/check-haproxy.sh 0755 && restart=1
-  render_keepalived "$iface" | put_file /etc/keepalived/keepalived.conf 0640 && restart=1
+  render_vrrp front "$FRONT_VIP" "$LB_NODES" /etc/keepalived/check-haproxy.sh 1 | put_file /etc/keepalived/keepalived.conf 0640 && restart=1
   ensure_enabled keepalived
   restart_if "$restart" keepalived
 }

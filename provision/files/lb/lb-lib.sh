@@ -1,11 +1,6 @@
 #!/usr/bin/env bash
 # Renderers of the lb role (sourced by roles/lb.sh after lib/common.sh).
 
-# VRRP advertisement interval (VRRPv3 takes centiseconds). Measured on nspawn: power cut of the master
-# -> VIP moved in 0.6 s at 0.1 s, 3.2 s with VRRPv2's 1 s. Drills at 0.2 s measured 0.79 s without a
-# successful answer and 1.8 % failed requests (those in flight on the dead lb): 0.1 s, as the routers.
-ADVERT_INT=$LAB_VRRP_ADVERT
-
 render_haproxy() {
   local health=$1 name ip
   cat <<EOF
@@ -92,47 +87,3 @@ EOF
 }
 
 # VRRPv3 with unicast peers (multicast is not available everywhere); VRRPv3 has no authentication.
-# Both nodes start as BACKUP with nopreempt: a recovered lb does not take the VIP back (one move, not two).
-render_keepalived() {
-  local iface=$1 priority=100 i=0 name peers=''
-  for name in $(list_names "$LB_NODES"); do
-    [[ $name == "$NODE_NAME" ]] && priority=$((150 - 10 * i))
-    [[ $name == "$NODE_NAME" ]] || peers+="    $(ip_of "$name" "$LB_NODES")"$'\n'
-    i=$((i + 1))
-  done
-  cat <<EOF
-# Written by the lab's lb role.
-global_defs {
-  router_id $NODE_NAME
-  vrrp_version 3
-  enable_script_security
-  script_user root
-}
-
-vrrp_script haproxy {
-  script "/etc/keepalived/check-haproxy.sh"
-  interval 1
-  timeout 1
-  fall 2
-  rise 2
-}
-
-vrrp_instance front {
-  state BACKUP
-  nopreempt
-  interface $iface
-  virtual_router_id $((${FRONT_VIP##*.} % 255 + 1))
-  priority $priority
-  advert_int $ADVERT_INT
-  unicast_src_ip $NODE_IP
-  unicast_peer {
-${peers}  }
-  virtual_ipaddress {
-    $FRONT_VIP/$LAB_PREFIX dev $iface
-  }
-  track_script {
-    haproxy
-  }
-}
-EOF
-}
