@@ -12,6 +12,11 @@ BRICK=/srv/gluster/$VOLUME/brick
 # (architecture.md), 9.5 s at 5 s, 5.4 s at 3 s, with no failed write. Lower still would make a brick
 # that is merely slow on a busy 2-core host look dead (a reconnect and a heal each time).
 PING_TIMEOUT=3
+# The self-heal daemon crawls its index every cluster.heal-timeout seconds (600 by default). A brick
+# coming back triggers a heal at once, but a client power-cut mid-write leaves the file marked dirty on
+# every brick, and nothing triggers that heal: a drill of web1 left "1 pending" for the full 10 minutes.
+# A 10 s crawl of a lab-sized index is cheap.
+HEAL_TIMEOUT=10
 
 gluster_cli() { timeout 60 gluster --mode=script "$@"; }
 
@@ -81,6 +86,7 @@ volume() {
   # Client quorum: writes need 2 of 3 bricks, so a lone brick never accepts writes (no split brain).
   ensure_option cluster.quorum-type auto
   ensure_option network.ping-timeout "$PING_TIMEOUT"
+  ensure_option cluster.heal-timeout "$HEAL_TIMEOUT"
   if ! gluster_cli volume info "$VOLUME" | grep -q '^Status: Started'; then
     gluster_cli volume start "$VOLUME" >&2
     changed "started gluster volume $VOLUME"
