@@ -118,6 +118,9 @@ export function judgeSession(answers: ProbeAnswer[]): { ok: boolean; summary: st
   };
 }
 
-/** The shell loop a user's browser amounts to: N requests sharing one cookie jar, one JSON answer per line. */
+/**
+ * The shell loop a user's browser amounts to: N requests sharing one cookie jar, one JSON answer per
+ * line, 0-90 ms of think time before each (so the run does not step in time with other traffic).
+ */
 export const PROBE_LOOP =
-  'n=$1; url=$2; shift 2; jar=$(mktemp); trap \'rm -f "$jar"\' EXIT; for _ in $(seq "$n"); do curl -sS --max-time 10 -b "$jar" -c "$jar" "$@" "$url"; echo; done';
+  'n=$1; url=$2; shift 2; jar=$(mktemp); trap \'rm -f "$jar"\' EXIT; for _ in $(seq "$n"); do sleep "0.0$((RANDOM % 10))"; curl -sS --max-time 10 -b "$jar" -c "$jar" "$@" "$url"; echo; done';
