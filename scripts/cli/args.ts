@@ -29,6 +29,8 @@ Options
   --all               drill: every node in turn
   --power-cycle       drill: the whole lab down and up
   --graceful          drill: clean shutdown instead of a power cut
+  --observe SECONDS   drill: how long the node stays down before it is started again (default 30)
+  --rate N            drill: requests per second from the client (default 10)
   --force             halt: power cut instead of a clean shutdown; drill: run even when the guard refuses
   --json              machine-readable results on stdout
   --debug             stack traces on errors
@@ -65,6 +67,8 @@ export interface Args {
   all: boolean;
   powerCycle: boolean;
   graceful: boolean;
+  observeS?: number;
+  rate?: number;
   force: boolean;
   json: boolean;
   debug: boolean;
@@ -100,10 +104,21 @@ export function parse(argv: string[]): Args {
     all: v.all ?? false,
     powerCycle: v['power-cycle'] ?? false,
     graceful: v.graceful ?? false,
+    observeS: number('--observe', v.observe, 1, 600),
+    rate: number('--rate', v.rate, 1, 50),
     force: v.force ?? false,
     json: v.json ?? false,
     debug: v.debug ?? false,
   };
+}
+
+/** A numeric option within [min, max], or undefined when not given. */
+function number(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw new LabError('USAGE', `${flag} must be a number from ${min} to ${max}, not '${value}'`);
+  return n;
 }
 
 function run(argv: string[]) {
@@ -121,6 +136,8 @@ function run(argv: string[]) {
       all: { type: 'boolean' },
       'power-cycle': { type: 'boolean' },
       graceful: { type: 'boolean' },
+      observe: { type: 'string' },
+      rate: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       debug: { type: 'boolean' },

@@ -24,6 +24,8 @@ export async function drillCommand(
       all: args.all,
       powerCycle: args.powerCycle,
       graceful: args.graceful,
+      observeMs: args.observeS === undefined ? undefined : args.observeS * 1000,
+      rate: args.rate,
       force: args.force,
     },
     progress,

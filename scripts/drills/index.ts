@@ -45,7 +45,7 @@ export async function runDrills(
   const settings: DrillSettings = {
     observeMs: opts.observeMs ?? 30_000,
     graceful: opts.graceful ?? false,
-    rate: 10,
+    rate: opts.rate ?? 10,
     recoverDeadlineMs: 300_000,
     progress,
   };

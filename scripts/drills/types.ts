@@ -101,4 +101,6 @@ export interface DrillOptions {
   graceful?: boolean;
   force?: boolean;
   observeMs?: number;
+  /** Requests per second from the client (default 10). */
+  rate?: number;
 }
