@@ -6,9 +6,17 @@ import { inject, recover } from './fault.ts';
 import { assemble, type Exercise } from './judge.ts';
 import { ackedWrites } from './metrics.ts';
 import type { DrillPlan } from './plan.ts';
-import { fetchRecords, startTraffic, stopTraffic, type TrafficRun, trafficNode } from './traffic.ts';
+import {
+  type DavAccess,
+  davAccess,
+  fetchRecords,
+  startTraffic,
+  stopTraffic,
+  type TrafficRun,
+  trafficNode,
+} from './traffic.ts';
 import type { AckedWrite, DrillResult, LostWrite, RequestRecord } from './types.ts';
-import { storedWrites, waitHealthy } from './verify.ts';
+import { storedDavFiles, storedWrites, waitHealthy } from './verify.ts';
 import { findLostWrites } from './writes.ts';
 
 export interface DrillSettings {
@@ -19,6 +27,8 @@ export interface DrillSettings {
   /** How long recovery may take before the drill fails. */
   recoverDeadlineMs: number;
   progress: Progress;
+  /** Nextcloud's WebDAV for PUT/GET traffic, or why there is none (no Nextcloud installed). */
+  dav: { access: DavAccess } | { off: string };
 }
 
 const LEAD_MS = 5000; // traffic before the fault: the baseline every gap is measured against
@@ -40,9 +50,14 @@ export async function runDrill(
     ctx.remote,
     client,
     `${plan.label}-${Date.now().toString(36)}`,
-    { rate: s.rate, maxS },
+    { rate: s.rate, maxS, dav: 'access' in s.dav ? s.dav.access : undefined },
   );
   const ex = await exercise(ctx, plan, s, traffic);
+  ex.notes.unshift(
+    'access' in s.dav
+      ? 'WebDAV traffic: PUT and GET of files through Nextcloud, each acknowledged PUT read back after the drill'
+      : `WebDAV traffic: none (${s.dav.off})`,
+  );
   const { records } = await fetchRecords(ctx.remote, traffic);
   const acked = ackedWrites(records);
   ledger.push(...acked);
@@ -127,7 +142,9 @@ async function lostWrites(
   notes: string[],
 ): Promise<LostWrite[]> {
   try {
-    return findLostWrites(ledger, await storedWrites(ctx, client));
+    const davPaths = ledger.filter((w) => w.via === 'dav').map((w) => w.id);
+    const dav = await storedDavFiles(ctx, client, davPaths, davAccess(ctx.lab, ctx.secrets));
+    return findLostWrites(ledger, await storedWrites(ctx, client), dav);
   } catch (e) {
     notes.push(`could not read the stored writes: ${message(e)}`);
     return ledger.map((w) => ({ id: w.id, reason: 'unverifiable: the write list could not be read' }));

@@ -1,6 +1,7 @@
 // `lab drill`: plans the drills, runs each from a steady state, and writes JSON, Markdown and SVG reports.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { VerifyReport } from '../checks/run.ts';
 import { isLabError } from '../core/errors.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
@@ -10,7 +11,7 @@ import { type DrillSettings, runDrill } from './drill.ts';
 import { findHolder } from './holders.ts';
 import { loadLedger, saveLedger } from './ledger.ts';
 import { planDrills } from './plan.ts';
-import { trafficNode } from './traffic.ts';
+import { davAccess, trafficNode } from './traffic.ts';
 import type { AckedWrite, DrillOptions, DrillReport } from './types.ts';
 import { requireSteadyState } from './verify.ts';
 
@@ -48,6 +49,7 @@ export async function runDrills(
     rate: opts.rate ?? 10,
     recoverDeadlineMs: 300_000,
     progress,
+    dav: { off: 'not checked yet' },
   };
   const client = trafficNode(ctx.lab, running);
   const ledger: AckedWrite[] = await loadLedger(ctx.remote, client);
@@ -57,7 +59,7 @@ export async function runDrills(
   for (const [i, plan] of plans.entries()) {
     progress.phase(`drill ${i + 1}/${plans.length}`, `${plan.scenario} ${plan.label} (${plan.reason})`);
     try {
-      await requireSteadyState(ctx);
+      settings.dav = davFor(ctx, await requireSteadyState(ctx));
     } catch (e) {
       // The first drill refuses outright; a later one ends the series and keeps what was measured.
       if (i === 0 || !isLabError(e)) throw e;
@@ -82,6 +84,13 @@ export async function runDrills(
   }
   report.ok = report.drills.length > 0 && report.drills.every((d) => d.ok) && !stopped;
   return writeReport(report, join(ctx.paths.reports, `drill-${stamp}`));
+}
+
+/** WebDAV traffic when the steady-state check of Nextcloud's WebDAV passed, else why not. */
+function davFor(ctx: LabContext, steady: VerifyReport): DrillSettings['dav'] {
+  const c = steady.checks.find((x) => x.id === 'nextcloud.webdav');
+  if (c?.status === 'pass') return { access: davAccess(ctx.lab, ctx.secrets) };
+  return { off: c ? `nextcloud.webdav ${c.status}: ${c.summary}` : 'the lab has no nextcloud.webdav check' };
 }
 
 function writeReport(report: DrillReport, base: string): DrillReport {

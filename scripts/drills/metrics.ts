@@ -74,9 +74,14 @@ export function summarize(records: RequestRecord[], from?: number, to?: number):
   };
 }
 
-/** The writes the server acknowledged (2xx with a checksum equal to the body's). */
+/** The writes the server acknowledged: probe writes (2xx with the body's checksum) and WebDAV PUTs. */
 export function ackedWrites(records: RequestRecord[]): AckedWrite[] {
   return records
-    .filter((r) => r.ok && r.kind === 'write' && r.id && r.sha256)
-    .map((r) => ({ id: r.id!, sha256: r.sha256!, at: r.end }));
+    .filter((r) => r.ok && (r.kind === 'write' || r.kind === 'dav-put') && r.id && r.sha256)
+    .map((r) => ({
+      id: r.id!,
+      sha256: r.sha256!,
+      at: r.end,
+      ...(r.kind === 'dav-put' ? { via: 'dav' as const } : {}),
+    }));
 }

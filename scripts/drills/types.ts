@@ -4,7 +4,8 @@
 export interface RequestRecord {
   /** Sequence number within one generator run. */
   seq: number;
-  kind: 'read' | 'session' | 'write' | 'readback';
+  /** dav-put and dav-get: Nextcloud WebDAV (only when Nextcloud is installed). */
+  kind: 'read' | 'session' | 'write' | 'readback' | 'dav-put' | 'dav-get';
   /** Start and end, ms since the epoch (the client's clock). */
   t: number;
   end: number;
@@ -15,7 +16,7 @@ export interface RequestRecord {
   db?: string;
   /** curl's error, or why a 200 answer was not accepted (e.g. checksum mismatch). */
   err?: string;
-  /** Writes: the id and the sha256 of the body the server acknowledged. */
+  /** Writes: the id (for WebDAV, the path under the user's root) and the sha256 of the body acknowledged. */
   id?: string;
   sha256?: string;
   /** Session requests: the counter the server returned. */
@@ -27,6 +28,8 @@ export interface AckedWrite {
   id: string;
   sha256: string;
   at: number;
+  /** 'dav': a file PUT through Nextcloud's WebDAV (id is its path); else a probe write (row and file). */
+  via?: 'dav';
 }
 
 export interface LostWrite {

@@ -1,11 +1,14 @@
 // Steady state before a drill and full recovery after it: both are "every lab:verify check passes".
-
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ALL_CHECKS } from '../checks/index.ts';
 import { runChecks, type VerifyReport } from '../checks/run.ts';
 import { LabError } from '../core/errors.ts';
-import { frontAddress } from '../core/model.ts';
+import { frontAddress, REPO_ROOT } from '../core/model.ts';
 import type { LabContext } from '../engine/context.ts';
 import { rejoinPending } from './rejoin.ts';
+import { type DavAccess, DRILL_DIR, putDavFile } from './traffic.ts';
 import { parseStoredWrites, type StoredWrite } from './writes.ts';
 
 /** The checks that did not pass, as "id: summary" lines a student can read. */
@@ -13,10 +16,13 @@ export function failedChecks(report: VerifyReport): string[] {
   return report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.summary}`);
 }
 
-/** Refuses to start a drill on a lab that is not healthy: a drill measures a failover, not an outage. */
-export async function requireSteadyState(ctx: LabContext): Promise<void> {
+/**
+ * Refuses to start a drill on a lab that is not healthy: a drill measures a failover, not an outage.
+ * Returns the passing report (it says, e.g., whether Nextcloud's WebDAV works, so traffic can use it).
+ */
+export async function requireSteadyState(ctx: LabContext): Promise<VerifyReport> {
   const report = await runChecks(ctx, ALL_CHECKS, { timeoutMs: 60_000 });
-  if (report.ok) return;
+  if (report.ok) return report;
   throw new LabError(
     'DRILL_NOT_STEADY',
     'The lab is not in a steady state: a drill needs every check passing first',
@@ -67,4 +73,47 @@ export async function storedWrites(ctx: LabContext, client: string): Promise<Map
     });
   }
   return parseStoredWrites(JSON.parse(r.stdout));
+}
+
+/**
+ * Reads back, through the front, every WebDAV file in `paths` (client-side dav-files.php): path ->
+ * sha256, or null when Nextcloud answers 404. Any other failure throws: it proves nothing either way.
+ */
+export async function storedDavFiles(
+  ctx: LabContext,
+  client: string,
+  paths: string[],
+  dav: DavAccess,
+): Promise<Map<string, string | null>> {
+  if (paths.length === 0) return new Map();
+  const tag = randomBytes(4).toString('hex');
+  const f = {
+    script: `${DRILL_DIR}/dav-files.php`,
+    list: `${DRILL_DIR}/dav-list-${tag}.txt`,
+    creds: `${DRILL_DIR}/dav-${tag}.json`,
+  };
+  await ctx.remote.put(
+    client,
+    f.script,
+    readFileSync(join(REPO_ROOT, 'provision/files/client/dav-files.php')),
+    0o644,
+  );
+  await ctx.remote.put(client, f.list, `${paths.join('\n')}\n`, 0o600);
+  await putDavFile(ctx.remote, client, f.creds, dav);
+  try {
+    const argv = ['php', f.script, `--dav=${f.creds}`, '--ca=/opt/lab/tls/ca.crt', `--list=${f.list}`];
+    const r = await ctx.remote.exec(client, argv, { timeoutMs: 60_000 + paths.length * 2000 });
+    if (r.code !== 0)
+      throw new LabError(
+        'DRILL_WRITES_UNREADABLE',
+        `Could not read the WebDAV files back: ${r.stderr.trim()}`,
+        {
+          hint: `Run on ${client}: ${argv.join(' ')} (with a credentials file like ${f.creds})`,
+        },
+      );
+    const body = JSON.parse(r.stdout) as Record<string, unknown>;
+    return new Map(paths.map((p) => [p, typeof body[p] === 'string' ? (body[p] as string) : null]));
+  } finally {
+    await ctx.remote.exec(client, ['rm', '-f', f.creds, f.list], { timeoutMs: 10_000 });
+  }
 }

@@ -30,10 +30,24 @@ export function parseStoredWrites(body: unknown): Map<string, StoredWrite> {
   return out;
 }
 
-/** Every acknowledged write must be present in the database and on the shared storage, unchanged. */
-export function findLostWrites(acked: AckedWrite[], stored: Map<string, StoredWrite>): LostWrite[] {
+/**
+ * Every acknowledged write must be there, unchanged: a probe write as a database row and a file on the
+ * shared storage, a WebDAV PUT as the file Nextcloud serves back (`dav`: path -> sha256 or null).
+ */
+export function findLostWrites(
+  acked: AckedWrite[],
+  stored: Map<string, StoredWrite>,
+  dav: Map<string, string | null> = new Map(),
+): LostWrite[] {
   const lost: LostWrite[] = [];
   for (const w of acked) {
+    if (w.via === 'dav') {
+      const sum = dav.get(w.id);
+      if (!sum) lost.push({ id: w.id, reason: 'WebDAV file missing' });
+      else if (sum !== w.sha256)
+        lost.push({ id: w.id, reason: `WebDAV file differs (${sum.slice(0, 12)}…)` });
+      continue;
+    }
     const s = stored.get(w.id);
     if (!s) lost.push({ id: w.id, reason: 'no database row and no file' });
     else if (s.row === null) lost.push({ id: w.id, reason: 'database row missing' });

@@ -37,6 +37,16 @@ describe('drill metrics', () => {
     expect(acked.map((a) => a.id)).toEqual(['r-5', 'r-8']);
   });
 
+  it('acknowledges a WebDAV PUT that succeeded, marked as WebDAV; GETs are not writes', () => {
+    const base = { t: T0, end: T0 + 50, ms: 50, status: 201 };
+    const acked = ackedWrites([
+      { ...base, seq: 0, kind: 'dav-put', ok: true, id: 'lab-drill/r-0.txt', sha256: 'a' },
+      { ...base, seq: 1, kind: 'dav-put', ok: false, status: 503, id: 'lab-drill/r-1.txt', sha256: 'b' },
+      { ...base, seq: 2, kind: 'dav-get', ok: true, status: 200, id: 'lab-drill/r-0.txt', sha256: 'a' },
+    ]);
+    expect(acked).toEqual([{ id: 'lab-drill/r-0.txt', sha256: 'a', at: T0 + 50, via: 'dav' }]);
+  });
+
   it('parses JSON lines and drops a torn last line', () => {
     const lines = stream(3, 100).map((r) => JSON.stringify(r));
     const text = `${lines[1]}\n${lines[0]}\n${lines[2]!.slice(0, 20)}`;

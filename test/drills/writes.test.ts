@@ -50,6 +50,26 @@ describe('lost writes', () => {
     ]);
   });
 
+  it('judges a WebDAV PUT by the file Nextcloud serves back, not by probe rows', () => {
+    const dav = [
+      { id: 'lab-drill/r-3.txt', sha256: 'f3', at: 1, via: 'dav' as const },
+      { id: 'lab-drill/r-7.txt', sha256: 'f7', at: 2, via: 'dav' as const },
+      { id: 'lab-drill/r-9.txt', sha256: 'f9', at: 3, via: 'dav' as const },
+    ];
+    const served = new Map([
+      ['lab-drill/r-3.txt', 'f3'],
+      ['lab-drill/r-7.txt', 'xx'],
+      ['lab-drill/r-9.txt', null],
+    ]);
+    const lost = findLostWrites(dav, parseStoredWrites({ rows: [], files: {} }), served);
+    expect(lost.map((l) => `${l.id}: ${l.reason.split(' (')[0]}`)).toEqual([
+      'lab-drill/r-7.txt: WebDAV file differs',
+      'lab-drill/r-9.txt: WebDAV file missing',
+    ]);
+    // Without a read-back at all, every acknowledged PUT is unproven, so lost.
+    expect(findLostWrites(dav, new Map())).toHaveLength(3);
+  });
+
   it('an unreadable answer holds nothing, so every write counts as lost', () => {
     expect(findLostWrites(acked, parseStoredWrites('<html>'))).toHaveLength(5);
   });

@@ -80,6 +80,8 @@ render_site() {
 <VirtualHost *:80>
   ServerName ${FRONT_ADDR:-$NODE_IP}
   DocumentRoot $docroot
+  # Which web node answered, on every response (Nextcloud's too): drill traffic records it.
+  Header always set X-Lab-Web-Node "$NODE_NAME"
   Alias /lab-probe $PROBE_ROOT
   <Directory $PROBE_ROOT>
     Require all granted
