@@ -11,6 +11,11 @@ source "$LAB_PROVISION_DIR/files/redis/redis-lib.sh"
 step=${1:?usage: redis.sh apply}
 [[ $step == apply ]] || die "redis.sh: unknown step '$step' (apply)"
 
+# Sentinel promotes the replica with the lowest replica-priority. The first db node is the Galera writer
+# HAProxy prefers, so it is the last choice: a failover never moves the Redis primary onto the machine
+# whose loss also costs the Galera writer (after --all it had: db1's drill then cost both failovers).
+replica_priority() { [[ $NODE_NAME == "$(first_name "${DB_NODES:-}")" ]] && echo 100 || echo 50; }
+
 render_lab_conf() {
   cat <<EOF
 # Written by the lab's redis role; replication is in redis.conf, which Sentinel owns.
@@ -24,6 +29,7 @@ requirepass $REDIS_PASSWORD
 masterauth $REDIS_PASSWORD
 replica-announce-ip $NODE_IP
 replica-read-only yes
+replica-priority $(replica_priority)
 maxmemory 128mb
 maxmemory-policy volatile-lru
 save 60 1000

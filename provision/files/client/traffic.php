@@ -139,7 +139,9 @@ function judge(array $req, int $status, string $body, string $err): array {
         foreach (['db', 'redis', 'session', 'storage'] as $k) $parts[$k] = is_array($j[$k] ?? null) && ($j[$k]['ok'] ?? false) === true;
         $bad = array_keys(array_filter($parts, fn ($v) => !$v));
         $req['ok'] = $bad === [];
-        if (!$req['ok']) $req['err'] = 'probe reports failing: ' . implode(',', $bad);
+        // The tier's own words (e.g. "read error on connection"), so a report says why, not just where.
+        $why = array_map(fn ($k) => "$k: " . substr((string)($j[$k]['error'] ?? '?'), 0, 80), $bad);
+        if (!$req['ok']) $req['err'] = 'probe reports failing: ' . implode('; ', $why);
         if (isset($j['session']['counter'])) $req['counter'] = (int)$j['session']['counter'];
     }
     return $req;

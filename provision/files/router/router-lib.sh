@@ -5,11 +5,16 @@
 # available backup, never several, without `option allbackups`): Nextcloud on several Galera writers
 # hits certification conflicts. `on-marked-up shutdown-backup-sessions` ends sessions on a backup when the
 # preferred node returns, so old and new connections never write to two nodes at once.
+#
+# A power-cut writer is seen by the connections that try it before its health checks fail: each waits
+# for `timeout connect`, fails, and (observe layer4, error-limit 1) marks the node DOWN at once; the
+# retry is redispatched to the next node. The web node sees a slower connect, not an error.
 render_mariadb() {
   local name ip first=1
   printf '\nlisten mariadb\n  bind :3306\n  mode tcp\n  option tcpka\n'
+  printf '  timeout connect %s\n  retries 2\n  option redispatch 1\n' "$LAB_CONNECT_TIMEOUT"
   printf '  option httpchk\n  http-check send meth GET uri /\n  http-check expect status 200\n'
-  printf '  default-server port 9200 inter %s fastinter %s downinter 2s fall 2 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
+  printf '  default-server port 9200 inter %s fastinter %s downinter 2s fall 2 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions observe layer4 error-limit 1 on-error mark-down\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
   for name in $(list_names "$DB_NODES"); do
     ip=$(ip_of "$name" "$DB_NODES")
     printf '  server %s %s:3306 check%s\n' "$name" "$ip" "$([[ $first == 1 ]] || echo ' backup')"
@@ -18,13 +23,14 @@ render_mariadb() {
 }
 
 # Redis goes to whichever node says role:master (Sentinel moves that role); the check authenticates.
+# The replicas are DOWN here; `downinter` checks them often, so a promoted one takes traffic at once.
 render_redis() {
   local name
   printf '\nlisten redis\n  bind :6379\n  mode tcp\n  option tcpka\n  option tcp-check\n'
   printf '  tcp-check connect\n  tcp-check send "AUTH %s\\r\\n"\n  tcp-check expect string +OK\n' "$REDIS_PASSWORD"
   printf '  tcp-check send "INFO replication\\r\\n"\n  tcp-check expect string role:master\n'
   printf '  tcp-check send "QUIT\\r\\n"\n  tcp-check expect string +OK\n'
-  printf '  default-server inter %s fall 2 rise 1 on-marked-down shutdown-sessions\n' "$LAB_CHECK_INTER"
+  printf '  default-server inter %s downinter %s fall 2 rise 1 on-marked-down shutdown-sessions\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
   for name in $(list_names "$REDIS_NODES"); do
     printf '  server %s %s:6379 check\n' "$name" "$(ip_of "$name" "$REDIS_NODES")"
   done
