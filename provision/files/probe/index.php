@@ -31,12 +31,16 @@ $session = timed(static function (): array {
 
 $storage = timed(static function () use ($c): bool {
     require_volume();
-    $path = $c['storage'] . '/health/' . $c['node'] . '.txt';
+    // A file of this request's own: concurrent requests on one node once shared health/<node>.txt, and
+    // while a brick was failing over, one's rename under another's read showed as ESTALE/ENOENT, a
+    // failure of the probe, not of the storage.
+    $path = $c['storage'] . '/health/' . $c['node'] . '-' . bin2hex(random_bytes(6)) . '.txt';
     $data = bin2hex(random_bytes(16));
     write_durably($path, $data);
     if (file_get_contents($path) !== $data) {
         throw new RuntimeException("read back of $path differs");
     }
+    unlink($path);
     return true;
 });
 
