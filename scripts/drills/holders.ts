@@ -135,3 +135,22 @@ export async function findHolder(
     hint: 'Run `npm run lab:verify` to see which tier is down, and bring the lab up before a drill.',
   });
 }
+
+/**
+ * What `node` serves right now among the roles with one active holder (Galera writer, Redis primary,
+ * VIP holder), each as findHolder's sentence: `--all` reports say which failover each drill caused.
+ */
+export async function servedNow(
+  lab: Lab,
+  remote: Remote,
+  running: Set<string>,
+  node: string,
+): Promise<string[]> {
+  const roles = (['db', 'redis', 'lb', 'router'] as const).filter((r) =>
+    nodesWithRole(lab, r).some((n) => n.name === node),
+  );
+  const found = await Promise.all(
+    roles.map((r) => findHolder(lab, remote, running, r).catch(() => undefined)),
+  );
+  return found.filter((h) => h?.node === node).map((h) => h!.reason);
+}

@@ -8,7 +8,7 @@ import type { LabContext } from '../engine/context.ts';
 import { jsonSummary, renderMarkdown } from '../report/drills.ts';
 import { renderTimeline } from '../report/svg.ts';
 import { type DrillSettings, runDrill } from './drill.ts';
-import { findHolder } from './holders.ts';
+import { findHolder, servedNow } from './holders.ts';
 import { loadLedger, saveLedger } from './ledger.ts';
 import { planDrills } from './plan.ts';
 import { davAccess, trafficNode } from './traffic.ts';
@@ -69,6 +69,10 @@ export async function runDrills(
       });
       stopped = true;
       break;
+    }
+    if (opts.all && plan.scenario !== 'power-cycle') {
+      const serving = await servedNow(ctx.lab, ctx.remote, await ctx.running(), plan.nodes[0]!);
+      if (serving.length > 0) plan.reason = `${plan.reason}; now: ${serving.join('; ')}`;
     }
     const { result, records } = await runDrill(ctx, plan, ledger, settings);
     await saveLedger(ctx.remote, client, ledger);
