@@ -49,7 +49,8 @@ describe('provision bundle', () => {
     expect(files.some((f) => f.path === 'run.sh')).toBe(true);
     const { script, hash } = bundleScript(files);
     const root = mkdtempSync(join(tmpdir(), 'bundle-'));
-    execFileSync('bash', ['-c', script.replaceAll('/opt/lab/provision', `${root}/provision`)]);
+    // On stdin, as uploadProvision sends it: one argv string is capped at 128 KiB (E2BIG).
+    execFileSync('bash', ['-s'], { input: script.replaceAll('/opt/lab/provision', `${root}/provision`) });
     for (const f of files) expect(readFileSync(join(root, 'provision', f.path), 'utf8')).toBe(f.content);
     expect(readFileSync(join(root, 'provision', '.bundle'), 'utf8').trim()).toBe(hash);
     expect(
