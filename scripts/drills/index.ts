@@ -5,7 +5,7 @@ import type { VerifyReport } from '../checks/run.ts';
 import { isLabError } from '../core/errors.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
-import { jsonSummary, renderMarkdown } from '../report/drills.ts';
+import { drillFileName, jsonSummary, renderMarkdown } from '../report/drills.ts';
 import { renderTimeline } from '../report/svg.ts';
 import { type DrillSettings, runDrill } from './drill.ts';
 import { findHolder, servedNow } from './holders.ts';
@@ -76,7 +76,7 @@ export async function runDrills(
     }
     const { result, records } = await runDrill(ctx, plan, ledger, settings);
     await saveLedger(ctx.remote, client, ledger);
-    const base = join(ctx.paths.reports, `drill-${stamp}-${i + 1}-${plan.label}`);
+    const base = join(ctx.paths.reports, drillFileName(stamp, i, plans.length, plan.label));
     writeFileSync(`${base}.jsonl`, records.map((r) => JSON.stringify(r)).join('\n'));
     result.files = { records: `${base}.jsonl`, svg: `${base}.svg` };
     writeFileSync(`${base}.svg`, renderTimeline(result, records));

@@ -3,6 +3,12 @@ import type { DrillReport, DrillResult } from '../drills/types.ts';
 
 const secs = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
+/** The file name, without extension, of drill `index` (0-based) of `count`: zero-padded, so a listing
+ *  of the reports folder shows the drills in the order they ran. */
+export function drillFileName(stamp: string, index: number, count: number, label: string): string {
+  return `drill-${stamp}-${String(index + 1).padStart(String(count).length, '0')}-${label}`;
+}
+
 /** The --json document: { ok, drills: [{ scenario, node, requests, longestGapMs, detectMs, recoverMs, lostWrites, ok }] }. */
 export function jsonSummary(report: DrillReport) {
   return {

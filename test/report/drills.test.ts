@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonSummary, renderMarkdown, terminalLines } from '../../scripts/report/drills.ts';
+import { drillFileName, jsonSummary, renderMarkdown, terminalLines } from '../../scripts/report/drills.ts';
 import { drill, report } from './fixture.ts';
 
 describe('drill reports', () => {
@@ -18,6 +18,13 @@ describe('drill reports', () => {
         ok: true,
       },
     ]);
+  });
+
+  it('drill file names sort in the order the drills ran', () => {
+    const names = Array.from({ length: 12 }, (_, i) => drillFileName('S', i, 12, `n${i}`));
+    expect(names[0]).toBe('drill-S-01-n0');
+    expect([...names].sort()).toEqual(names);
+    expect(drillFileName('S', 0, 1, 'web1')).toBe('drill-S-1-web1');
   });
 
   it('Markdown has the summary row, the targets and the timeline link', () => {
