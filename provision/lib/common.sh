@@ -111,20 +111,24 @@ slow_host() { [[ $(systemd-detect-virt --vm 2>/dev/null || true) == qemu ]]; }
 if slow_host; then
   LAB_CHECK_INTER=2s LAB_CHECK_FAST=1s LAB_CHECK_TIMEOUT=4s LAB_CONNECT_TIMEOUT=3s LAB_VRRP_ADVERT=1 LAB_SENTINEL_DOWN_MS=5000 LAB_GALERA_EVS=""
 else
-  LAB_CHECK_INTER=500ms LAB_CHECK_FAST=250ms LAB_CHECK_TIMEOUT=1s LAB_CONNECT_TIMEOUT=500ms LAB_VRRP_ADVERT=0.1 LAB_SENTINEL_DOWN_MS=1500
+  # A check's connection times out after min(LAB_CONNECT_TIMEOUT, inter): a power-cut node is seen at
+  # once. An answer may then take LAB_CHECK_TIMEOUT: a busy node answers late, it is not dead.
+  LAB_CHECK_INTER=500ms LAB_CHECK_FAST=250ms LAB_CHECK_TIMEOUT=2s LAB_CONNECT_TIMEOUT=500ms LAB_VRRP_ADVERT=0.1 LAB_SENTINEL_DOWN_MS=1500
   LAB_GALERA_EVS="; evs.suspect_timeout=PT3S; evs.inactive_timeout=PT10S"
 fi
 
 # The interface that carries NODE_IP: keepalived sends adverts and adds the VIP there.
 lab_interface() { ip -o -4 addr show | awk -v ip="$NODE_IP" '{ split($4, a, "/") } a[1] == ip { print $2; exit }'; }
 
-# render_vrrp INSTANCE VIP NODES CHECK TIMEOUT: keepalived.conf floating VIP between NODES ("name=ip ..."),
-# the one design of the lbs and the routers. VRRPv3 unicast (multicast may not cross every network),
-# advert_int from LAB_VRRP_ADVERT (0.1 s: a power-cut master lost the VIP in 0.6 s, against 3.2 s with
-# VRRPv2's 1 s; drills at 0.2 s measured 1.8 % failed requests when the lb holding the VIP died). Every node starts as BACKUP with nopreempt: a recovered node does not take the VIP back,
-# so a failure moves client connections once, not twice. The VIP follows CHECK (HAProxy's health).
+# render_vrrp INSTANCE VIP NODES: keepalived.conf floating VIP between NODES ("name=ip ..."), the one
+# design of the lbs and the routers. VRRPv3 unicast (multicast may not cross every network), advert_int
+# from LAB_VRRP_ADVERT (0.1 s: a power-cut master lost the VIP in 0.6 s, against 3.2 s with VRRPv2's
+# 1 s; drills at 0.2 s measured 1.8 % failed requests when the lb holding the VIP died). Every node
+# starts as BACKUP with nopreempt: a recovered node does not take the VIP back, so a failure moves
+# client connections once, not twice. The VIP follows HAProxy through systemd (bind_keepalived_to_haproxy),
+# not a track script: a script forks a process every interval on every node, for ever.
 render_vrrp() {
-  local instance=$1 vip=$2 nodes=$3 check=$4 timeout=$5 iface index peers
+  local instance=$1 vip=$2 nodes=$3 iface index peers
   iface=$(lab_interface)
   [[ -n $iface ]] || die "no interface carries $NODE_IP"
   index=$(list_names "$nodes" | grep -nx "$NODE_NAME" | cut -d: -f1)
@@ -134,16 +138,6 @@ render_vrrp() {
 global_defs {
   router_id $NODE_NAME
   vrrp_version 3
-  enable_script_security
-  script_user root
-}
-
-vrrp_script haproxy_alive {
-  script "$check"
-  interval 1
-  timeout $timeout
-  fall 2
-  rise 2
 }
 
 vrrp_instance $instance {
@@ -160,9 +154,33 @@ $peers
   virtual_ipaddress {
     $vip/$LAB_PREFIX dev $iface
   }
-  track_script {
-    haproxy_alive
-  }
 }
 EOF
+}
+
+# keepalived runs only while HAProxy's unit runs: systemd stops it the moment HAProxy stops or dies
+# (keepalived then sends priority 0 and the peer takes the VIP at once), and starting HAProxy starts it.
+# Costs nothing between failures. A hung HAProxy that still runs keeps the VIP (a track script would
+# see it, at the price of a process per second on every lb and router). Returns 0 when a file changed.
+bind_keepalived_to_haproxy() {
+  local rc=1 old
+  printf '# Written by the lab: keepalived (and so the VIP) lives only while HAProxy runs.\n[Unit]\nBindsTo=haproxy.service\nAfter=haproxy.service\n' |
+    put_file /etc/systemd/system/keepalived.service.d/lab-haproxy.conf 0644 && rc=0
+  printf '# Written by the lab: starting HAProxy starts keepalived.\n[Unit]\nWants=keepalived.service\n' |
+    put_file /etc/systemd/system/haproxy.service.d/lab-keepalived.conf 0644 && rc=0
+  # The track scripts of labs provisioned before.
+  for old in /etc/keepalived/check-haproxy.sh /usr/local/lib/lab/haproxy-alive.sh; do
+    if [[ -e $old ]]; then rm -f "$old" && changed "removed $old"; fi
+  done
+  if [[ $rc == 0 ]]; then systemctl daemon-reload; fi
+  return $rc
+}
+
+# A node without a VIP runs no keepalived, and HAProxy must not pull it in.
+unbind_keepalived() {
+  local f
+  for f in /etc/systemd/system/keepalived.service.d/lab-haproxy.conf /etc/systemd/system/haproxy.service.d/lab-keepalived.conf; do
+    if [[ -e $f ]]; then rm -f "$f" && changed "removed $f" && systemctl daemon-reload; fi
+  done
+  ensure_disabled keepalived
 }

@@ -32,7 +32,10 @@ transaction_isolation = READ-COMMITTED
 character_set_server = utf8mb4
 collation_server = utf8mb4_general_ci
 innodb_buffer_pool_size = 128M
-max_connections = 300
+# Every PHP-FPM child of a web node holds at most one connection (Nextcloud uses no persistent ones):
+# 2 web nodes x (12 user + 2 health children), cron, the probe, the checks and the exporter stay under
+# 60. 100 leaves room for a third web node and bounds memory: each connection may take MiBs of buffers.
+max_connections = 100
 skip_name_resolve = ON
 
 [galera]
@@ -55,14 +58,23 @@ configure() {
   local agent=0
   ensure_role_packages db
   render_cnf | put_file /etc/mysql/mariadb.conf.d/99-lab-galera.cnf 0640 root:mysql && CNF_CHANGED=1
-  put_file /usr/local/lib/lab/dbhealth.sh 0755 <"$files/dbhealth.sh" || true
-  put_file /etc/systemd/system/lab-dbhealth.socket 0644 <"$files/lab-dbhealth.socket" && agent=1
-  put_file /etc/systemd/system/lab-dbhealth@.service 0644 <"$files/lab-dbhealth@.service" && agent=1
+  remove_socket_agent
+  put_file /usr/local/lib/lab/dbhealth.pl 0755 <"$files/dbhealth.pl" && agent=1
+  put_file /etc/systemd/system/lab-dbhealth.service 0644 <"$files/lab-dbhealth.service" && agent=1
   if [[ $agent == 1 ]]; then systemctl daemon-reload; fi
   # Socket activation would start mariadbd on a client's connection, outside the bootstrap order.
   ensure_disabled mariadb.socket mariadb-extra.socket
-  ensure_enabled lab-dbhealth.socket mariadb
-  restart_if "$agent" lab-dbhealth.socket
+  ensure_enabled lab-dbhealth.service mariadb
+  restart_if "$agent" lab-dbhealth.service
+}
+
+# Labs provisioned before the long-running agent had a socket-activated one (a process per check).
+remove_socket_agent() {
+  [[ -e /etc/systemd/system/lab-dbhealth.socket ]] || return 0
+  ensure_disabled lab-dbhealth.socket
+  rm -f /etc/systemd/system/lab-dbhealth.socket /etc/systemd/system/lab-dbhealth@.service /usr/local/lib/lab/dbhealth.sh
+  systemctl daemon-reload
+  changed "removed the socket-activated db health agent"
 }
 
 # A running node whose config changed restarts only when others keep the cluster Primary meanwhile;

@@ -9,6 +9,11 @@ source "$LAB_PROVISION_DIR/lib/common.sh"
 source "$LAB_PROVISION_DIR/files/lb/lb-lib.sh"
 
 PEM=/etc/haproxy/certs/lab.pem
+# The web nodes' health port and [www] pool size (provision/files/web/web-lib.sh): HAProxy sends each web
+# node at most WEB_MAXCONN requests at a time, fewer than its PHP-FPM children, and queues the rest.
+HEALTH_PORT=8081
+FPM_CHILDREN=12
+WEB_MAXCONN=10
 
 setup_haproxy() {
   local restart=0 health=/status.php
@@ -30,12 +35,12 @@ setup_haproxy() {
 
 setup_keepalived() {
   if [[ -z ${FRONT_VIP:-} ]]; then
-    ensure_disabled keepalived
+    unbind_keepalived
     return 0
   fi
   local restart=0
-  render_track_script | put_file /etc/keepalived/check-haproxy.sh 0755 && restart=1
-  render_vrrp front "$FRONT_VIP" "$LB_NODES" /etc/keepalived/check-haproxy.sh 1 | put_file /etc/keepalived/keepalived.conf 0640 && restart=1
+  bind_keepalived_to_haproxy && restart=1
+  render_vrrp front "$FRONT_VIP" "$LB_NODES" | put_file /etc/keepalived/keepalived.conf 0640 && restart=1
   ensure_enabled keepalived
   restart_if "$restart" keepalived
 }

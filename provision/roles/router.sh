@@ -38,11 +38,11 @@ one_up() { [[ $(printf 'show stat\n' | timeout 2 nc -U -N /run/haproxy/admin.soc
 
 if [[ -n ${ROUTER_VIP:-} ]]; then
   keepalived_restart=0
-  put_file /usr/local/lib/lab/haproxy-alive.sh 0755 <"$LAB_PROVISION_DIR/files/router/haproxy-alive.sh" || true
-  render_vrrp router "$ROUTER_VIP" "$ROUTER_NODES" /usr/local/lib/lab/haproxy-alive.sh 2 | put_file /etc/keepalived/keepalived.conf 0640 && keepalived_restart=1
+  bind_keepalived_to_haproxy && keepalived_restart=1
+  render_vrrp router "$ROUTER_VIP" "$ROUTER_NODES" | put_file /etc/keepalived/keepalived.conf 0640 && keepalived_restart=1
   ensure_enabled keepalived
   restart_if "$keepalived_restart" keepalived
 else
   # One router (tp): its own address is the router address; no VIP to float.
-  ensure_disabled keepalived
+  unbind_keepalived
 fi

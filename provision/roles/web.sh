@@ -14,6 +14,8 @@ source "$LAB_PROVISION_DIR/files/web/nextcloud.sh"
 MOUNT=/srv/labdata
 PROBE_ROOT=/var/www/lab-probe
 PHP_ETC=/etc/php/8.2
+# The lbs check each web node here (roles/lb.sh HEALTH_PORT), served by the [lab-health] pool.
+HEALTH_PORT=8081
 SKIP_NOTE=/var/lib/lab/nextcloud-skip-reason
 
 setup_php() {

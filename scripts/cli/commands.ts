@@ -124,6 +124,7 @@ export async function destroyCommand(ctx: LabContext, progress: Progress, out: O
   for (const name of [
     'state.json',
     'secrets.json',
+    'nextcloud-archive.json',
     'logs',
     'ssh',
     'tls',

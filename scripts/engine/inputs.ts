@@ -1,6 +1,7 @@
 // Files the roles need from the host before they run: the lab's TLS material and the Nextcloud archive.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { nodesWithRole } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
 import { ensureLabTls } from '../core/tls.ts';
@@ -33,6 +34,14 @@ export async function prepareInputs(
   if (webs.length === 0) return {};
   const archive = await resolveNextcloudArchive(ctx.lab);
   if ('skipReason' in archive) {
+    const kept = await keptArchive(
+      ctx,
+      webs.map((n) => n.name),
+    );
+    if (kept) {
+      progress.info(`Nextcloud archive: the one this lab installed before (sha256 ${kept.slice(0, 12)}…)`);
+      return { NEXTCLOUD_ARCHIVE: REMOTE_ARCHIVE, NEXTCLOUD_ARCHIVE_SHA256: kept, NEXTCLOUD_SKIP_REASON: '' };
+    }
     progress.warn(`Nextcloud: ${archive.skipReason}`);
     return { NEXTCLOUD_ARCHIVE: '', NEXTCLOUD_SKIP_REASON: archive.skipReason };
   }
@@ -41,7 +50,21 @@ export async function prepareInputs(
   await Promise.all(
     webs.map((n) => putIfChanged(ctx, n.name, REMOTE_ARCHIVE, readFileSync(archive.path), 0o644, sum)),
   );
+  writeFileSync(archiveRecord(ctx), `${JSON.stringify({ sha256: sum, source: archive.source })}\n`);
   return { NEXTCLOUD_ARCHIVE: REMOTE_ARCHIVE, NEXTCLOUD_ARCHIVE_SHA256: sum, NEXTCLOUD_SKIP_REASON: '' };
+}
+
+const archiveRecord = (ctx: LabContext) => join(ctx.paths.root, 'nextcloud-archive.json');
+
+// A lab brought up with NEXTCLOUD_ARCHIVE keeps Nextcloud on a later `up`, a drill's power cycle or a
+// resumed run without it: re-running a healthy lab must change nothing. The archive counts only while
+// every web node still has the recorded one.
+async function keptArchive(ctx: LabContext, webs: string[]): Promise<string | undefined> {
+  if (!existsSync(archiveRecord(ctx))) return undefined;
+  const { sha256 } = JSON.parse(readFileSync(archiveRecord(ctx), 'utf8')) as { sha256?: string };
+  if (!sha256) return undefined;
+  const have = await Promise.all(webs.map((n) => ctx.remote.exec(n, ['sha256sum', REMOTE_ARCHIVE])));
+  return have.every((r) => r.code === 0 && r.stdout.startsWith(sha256)) ? sha256 : undefined;
 }
 
 async function putIfChanged(

@@ -1,6 +1,9 @@
-// Drills end to end on nspawn: power cuts of web1, the Galera writer, storage1 and the lb holding the
-// VIP, then a whole-lab power cycle, each under traffic, each proving no acknowledged write was lost
-// and that the lab came back with every check passing. Modest in time: 15 s of fault per drill.
+// The full-ha lab end to end on nspawn, with the real Nextcloud of ../shared/nextcloud/ when it is there
+// (CI has it): one bring-up carries the whole-lab checks (every check passing, Nextcloud's included), a
+// re-run with zero changes, then power cuts of web1, the Galera writer, storage1 and the lb holding the
+// VIP, and a whole-lab power cycle, each under traffic (WebDAV through Nextcloud included), each proving
+// no acknowledged write was lost and that the lab came back with every check passing; destroy leaves
+// nothing. Modest in time: 15 s of fault per drill.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,101 +11,162 @@ import { REPO_ROOT } from '../../scripts/core/model.ts';
 import { runDrills } from '../../scripts/drills/index.ts';
 import type { DrillOptions, DrillReport } from '../../scripts/drills/types.ts';
 import { type LabContext, openLab } from '../../scripts/engine/context.ts';
-import { lab, labOk, leftovers, nspawnSkipReason } from '../e2e/harness.ts';
+import {
+  json,
+  lab,
+  labOk,
+  leftovers,
+  nextcloudArchive,
+  notPassing,
+  nspawnSkipReason,
+} from '../e2e/harness.ts';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/labs/drill-ha.yaml');
 const LAB = ['--lab', FIXTURE, '--provider', 'nspawn'];
 const skipReason = nspawnSkipReason();
 const DRILL_MS = 15 * 60_000;
+const NC = nextcloudArchive();
+type Report = {
+  ok: boolean;
+  checks: { id: string; tier: string; status: 'pass' | 'fail' | 'skip'; summary: string }[];
+};
 
-describe.skipIf(skipReason)(`drills on nspawn${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  let ctx: LabContext;
-  const reports: DrillReport[] = [];
+describe.skipIf(skipReason)(
+  `full-ha (drill-ha) on nspawn, ${NC.archive ? `with ${NC.archive}` : `without Nextcloud (${NC.reason})`}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let ctx: LabContext;
+    const reports: DrillReport[] = [];
 
-  beforeAll(async () => {
-    await lab(['destroy', ...LAB]);
-    await labOk(['up', ...LAB]);
-    ctx = await openLab({ lab: FIXTURE, provider: 'nspawn' });
-  }, 40 * 60_000);
+    beforeAll(async () => {
+      await lab(['destroy', ...LAB]);
+      const up = await labOk(['up', ...LAB], NC.env);
+      if (!NC.archive) expect(up.stderr).toMatch(/Nextcloud: no Nextcloud archive/);
+      ctx = await openLab({ lab: FIXTURE, provider: 'nspawn' });
+    }, 40 * 60_000);
 
-  afterAll(async () => {
-    for (const r of reports)
-      for (const d of r.drills)
-        process.stderr.write(`${JSON.stringify({ ...d, lost: d.lost.length, times: undefined })}\n`);
-    await ctx?.close();
-    await lab(['destroy', ...LAB]);
-    expect(leftovers('drill-ha')).toEqual([]);
-  }, 10 * 60_000);
+    afterAll(async () => {
+      for (const r of reports)
+        for (const d of r.drills)
+          process.stderr.write(`${JSON.stringify({ ...d, lost: d.lost.length, times: undefined })}\n`);
+      await ctx?.close();
+      await lab(['destroy', ...LAB]);
+      expect(leftovers('drill-ha')).toEqual([]);
+    }, 10 * 60_000);
 
-  // Every drill must lose no acknowledged write and come back with every check passing.
-  async function drill(opts: DrillOptions): Promise<DrillReport['drills'][number]> {
-    const report = await runDrills(ctx, { observeMs: 15_000, ...opts });
-    reports.push(report);
-    const [d] = report.drills;
-    expect(d, 'one drill ran').toBeDefined();
-    expect(d!.lost, 'no acknowledged write lost').toEqual([]);
-    expect(d!.ackedThisDrill, 'writes were acknowledged during the drill').toBeGreaterThan(0);
-    expect(
-      d!.recoverMs,
-      `recovered (checks still failing: ${d!.failedChecks.join('; ')}; ${d!.error ?? ''})`,
-    ).not.toBeNull();
-    expect(d!.ok).toBe(true);
-    // No Nextcloud archive here: the drill says it sent no WebDAV traffic, and why.
-    expect(d!.notes[0]).toMatch(/^WebDAV traffic: none \(nextcloud\.webdav skip: /);
-    expect(existsSync(report.files.markdown!) && existsSync(d!.files.svg!)).toBe(true);
-    return d!;
-  }
+    it(
+      'comes up completely and every check passes (Nextcloud checks only skip without an archive)',
+      async () => {
+        const report = json<Report>(await lab(['verify', ...LAB, '--json']));
+        const nextcloudSkipped = (c: Report['checks'][number]) =>
+          !NC.archive && c.tier === 'nextcloud' && /archive/i.test(c.summary);
+        expect(notPassing(report, nextcloudSkipped)).toEqual([]);
+        const nextcloud = report.checks.filter((c) => c.tier === 'nextcloud');
+        expect(nextcloud.length).toBeGreaterThan(0);
+        if (NC.archive)
+          expect(nextcloud.map((c) => `${c.id} ${c.status}`)).toEqual(nextcloud.map((c) => `${c.id} pass`));
+        for (const tier of ['machines', 'data', 'router', 'redis', 'storage', 'web', 'lb']) {
+          expect(
+            report.checks.some((c) => c.tier === tier && c.status === 'pass'),
+            `a ${tier} check passes`,
+          ).toBe(true);
+        }
+        expect(report.ok).toBe(true);
+      },
+      5 * 60_000,
+    );
 
-  it('the client runs the PHP of the generator and of the WebDAV read-back (php -l)', async () => {
-    for (const f of ['traffic.php', 'dav-files.php']) {
-      await ctx.remote.put('client', `/tmp/${f}`, readFileSync(join(REPO_ROOT, 'provision/files/client', f)));
-      const r = await ctx.remote.exec('client', ['php', '-l', `/tmp/${f}`]);
-      expect(r.stdout + r.stderr, f).toMatch(/No syntax errors/);
+    it(
+      'a second up changes nothing, even without NEXTCLOUD_ARCHIVE (the lab keeps its archive)',
+      async () => {
+        const r = json<{ changes: number; changed: unknown[] }>(await labOk(['up', ...LAB, '--json']));
+        expect(r.changed).toEqual([]);
+        expect(r.changes).toBe(0);
+      },
+      10 * 60_000,
+    );
+
+    // Every drill must lose no acknowledged write and come back with every check passing.
+    async function drill(opts: DrillOptions): Promise<DrillReport['drills'][number]> {
+      const report = await runDrills(ctx, { observeMs: 15_000, ...opts });
+      reports.push(report);
+      const [d] = report.drills;
+      expect(d, 'one drill ran').toBeDefined();
+      expect(d!.lost, 'no acknowledged write lost').toEqual([]);
+      expect(d!.ackedThisDrill, 'writes were acknowledged during the drill').toBeGreaterThan(0);
+      expect(
+        d!.recoverMs,
+        `recovered (checks still failing: ${d!.failedChecks.join('; ')}; ${d!.error ?? ''})`,
+      ).not.toBeNull();
+      expect(d!.ok).toBe(true);
+      if (NC.archive) {
+        // WebDAV through the real Nextcloud: PUTs acknowledged and every one read back (d.lost above).
+        expect(d!.notes[0]).toMatch(/^WebDAV traffic: PUT and GET/);
+        const records = readFileSync(d!.files.records!, 'utf8').split('\n').filter(Boolean);
+        const davPuts = records.map((l) => JSON.parse(l)).filter((r) => r.kind === 'dav-put' && r.ok);
+        expect(davPuts.length, 'WebDAV PUTs acknowledged through Nextcloud').toBeGreaterThan(0);
+      } else {
+        // No Nextcloud archive here: the drill says it sent no WebDAV traffic, and why.
+        expect(d!.notes[0]).toMatch(/^WebDAV traffic: none \(nextcloud\.webdav skip: /);
+      }
+      expect(existsSync(report.files.markdown!) && existsSync(d!.files.svg!)).toBe(true);
+      return d!;
     }
-  });
 
-  it(
-    'power cut of web1: the other web node serves',
-    async () => {
-      const d = await drill({ halt: 'web1' });
-      expect(d.perWeb.web2).toBeGreaterThan(0);
-      expect(d.detectMs, 'HAProxy on an lb marked web1 DOWN').not.toBeNull();
-    },
-    DRILL_MS,
-  );
+    it('the client runs the PHP of the generator and of the WebDAV read-back (php -l)', async () => {
+      for (const f of ['traffic.php', 'dav-files.php']) {
+        await ctx.remote.put(
+          'client',
+          `/tmp/${f}`,
+          readFileSync(join(REPO_ROOT, 'provision/files/client', f)),
+        );
+        const r = await ctx.remote.exec('client', ['php', '-l', `/tmp/${f}`]);
+        expect(r.stdout + r.stderr, f).toMatch(/No syntax errors/);
+      }
+    });
 
-  it(
-    'power cut of the Galera writer the router sends to',
-    async () => {
-      const d = await drill({ haltRole: 'db' });
-      expect(d.reason).toMatch(/Galera writer/);
-    },
-    DRILL_MS,
-  );
+    it(
+      'power cut of web1: the other web node serves',
+      async () => {
+        const d = await drill({ halt: 'web1' });
+        expect(d.perWeb.web2).toBeGreaterThan(0);
+        expect(d.detectMs, 'HAProxy on an lb marked web1 DOWN').not.toBeNull();
+      },
+      DRILL_MS,
+    );
 
-  it(
-    'power cut of storage1: GlusterFS keeps quorum and heals',
-    async () => {
-      await drill({ halt: 'storage1' });
-    },
-    DRILL_MS,
-  );
+    it(
+      'power cut of the Galera writer the router sends to',
+      async () => {
+        const d = await drill({ haltRole: 'db' });
+        expect(d.reason).toMatch(/Galera writer/);
+      },
+      DRILL_MS,
+    );
 
-  it(
-    'power cut of the lb that holds the front VIP',
-    async () => {
-      const d = await drill({ haltRole: 'lb' });
-      expect(d.reason).toMatch(/front VIP/);
-    },
-    DRILL_MS,
-  );
+    it(
+      'power cut of storage1: GlusterFS keeps quorum and heals',
+      async () => {
+        await drill({ halt: 'storage1' });
+      },
+      DRILL_MS,
+    );
 
-  it(
-    'whole-lab power cycle: Galera re-bootstraps from the highest seqno and every write survives',
-    async () => {
-      const d = await drill({ powerCycle: true });
-      expect(d.node).toBe('all');
-    },
-    25 * 60_000,
-  );
-});
+    it(
+      'power cut of the lb that holds the front VIP',
+      async () => {
+        const d = await drill({ haltRole: 'lb' });
+        expect(d.reason).toMatch(/front VIP/);
+      },
+      DRILL_MS,
+    );
+
+    it(
+      'whole-lab power cycle: Galera re-bootstraps from the highest seqno and every write survives',
+      async () => {
+        const d = await drill({ powerCycle: true });
+        expect(d.node).toBe('all');
+      },
+      25 * 60_000,
+    );
+  },
+);

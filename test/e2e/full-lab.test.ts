@@ -1,11 +1,14 @@
-// End to end on nspawn: each whole lab up, every check passing (Nextcloud ones skipped with the reason
-// when no archive is available), a re-run with zero changes, and destroy leaving nothing.
+// End to end on nspawn: the tp lab up with the real Nextcloud of ../shared/nextcloud/ when it is there,
+// every check passing (Nextcloud ones skipped with the reason only when no archive is available), a
+// re-run with zero changes, and destroy leaving nothing. full-ha's whole-lab run shares its bring-up with
+// the drills (test/drills/drills.e2e.test.ts): one bring-up of 13 nodes carries checks and drills.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   json,
   lab,
   labOk,
   leftovers,
+  nextcloudArchive,
   nodesOf,
   notPassing,
   nspawnSkipReason,
@@ -17,10 +20,11 @@ type Report = {
   ok: boolean;
   checks: { id: string; tier: string; status: 'pass' | 'fail' | 'skip'; summary: string }[];
 };
-const withArchive = Boolean(process.env.NEXTCLOUD_ARCHIVE);
+const NC = nextcloudArchive();
+const withArchive = Boolean(NC.archive);
 
-describe.skipIf(skipReason).each(['full-ha', 'tp'])(
-  `the %s lab on nspawn${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+describe.skipIf(skipReason).each(['tp'])(
+  `the %s lab on nspawn, ${NC.archive ? `with ${NC.archive}` : `without Nextcloud (${NC.reason})`}${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   { timeout: 20 * 60_000 },
   (name) => {
     const LAB = ['--lab', name, '--provider', 'nspawn'];
@@ -33,7 +37,7 @@ describe.skipIf(skipReason).each(['full-ha', 'tp'])(
 
     it('comes up completely and every check passes', async () => {
       await lab(['destroy', ...LAB]);
-      const up = await labOk(['up', ...LAB]);
+      const up = await labOk(['up', ...LAB], NC.env);
       if (!withArchive) expect(up.stderr).toMatch(/Nextcloud: no Nextcloud archive/);
       const report = json<Report>(await lab(['verify', ...LAB, '--json']));
       // Nextcloud checks may only be skipped, with the reason, when no archive was given.
@@ -42,7 +46,10 @@ describe.skipIf(skipReason).each(['full-ha', 'tp'])(
       // tp has no VIPs: the VIP checks say so and skip.
       const noVip = (c: Report['checks'][number]) => name === 'tp' && /VIP/i.test(c.summary);
       expect(notPassing(report, (c) => nextcloudSkipped(c) || noVip(c))).toEqual([]);
-      expect(report.checks.filter((c) => c.tier === 'nextcloud').length).toBeGreaterThan(0);
+      const nextcloud = report.checks.filter((c) => c.tier === 'nextcloud');
+      expect(nextcloud.length).toBeGreaterThan(0);
+      if (withArchive)
+        expect(nextcloud.map((c) => `${c.id} ${c.status}`)).toEqual(nextcloud.map((c) => `${c.id} pass`));
       for (const tier of ['machines', 'data', 'router', 'redis', 'storage', 'web', 'lb']) {
         expect(
           report.checks.some((c) => c.tier === tier && c.status === 'pass'),

@@ -22,6 +22,28 @@ export function nspawnSkipReason(): string | undefined {
   return undefined;
 }
 
+/** The real Nextcloud release beside the project (../shared/nextcloud/, as CI has it), used as a user would. */
+export const SHARED_NEXTCLOUD_DIR = join(REPO_ROOT, '..', 'shared', 'nextcloud');
+
+/**
+ * The environment that gives `lab up` a real Nextcloud: NEXTCLOUD_ARCHIVE as set, else the release in
+ * ../shared/nextcloud/. Without one, `reason` says why the Nextcloud checks will skip.
+ */
+export function nextcloudArchive(): { env: Record<string, string>; archive?: string; reason?: string } {
+  const given = process.env.NEXTCLOUD_ARCHIVE;
+  if (given) return { env: { NEXTCLOUD_ARCHIVE: given }, archive: given };
+  const found = existsSync(SHARED_NEXTCLOUD_DIR)
+    ? readdirSync(SHARED_NEXTCLOUD_DIR).find((f) => /^nextcloud-.*\.tar\.bz2$/.test(f))
+    : undefined;
+  if (!found)
+    return {
+      env: {},
+      reason: `no Nextcloud archive: neither NEXTCLOUD_ARCHIVE nor ${SHARED_NEXTCLOUD_DIR}/nextcloud-*.tar.bz2`,
+    };
+  const archive = join(SHARED_NEXTCLOUD_DIR, found);
+  return { env: { NEXTCLOUD_ARCHIVE: archive }, archive };
+}
+
 /** `lab` processes still running: a test that timed out must not leave one provisioning behind it. */
 const running = new Set<ReturnType<typeof execa>>();
 

@@ -34,7 +34,8 @@ defaults
   timeout client 5m
   timeout server 1h
   timeout tunnel 1h
-  timeout check 2s
+  # A check answered late by a busy node is not a dead node: status.php has 3 s.
+  timeout check 3s
 
 frontend http
   bind :80
@@ -53,9 +54,14 @@ backend web
   http-check send meth GET uri $health ver HTTP/1.1 hdr Host $FRONT_ADDR
   # Nextcloud answers 200 in maintenance mode too; only this string means "serving".
   http-check expect string '"maintenance":false'
-  # A dead web node leaves the pool after 2 failed checks 1 s apart (~2 s; retries and redispatch
-  # cover new requests meanwhile) and comes back after 2 good ones, so a flapping node stays out.
-  default-server check inter 1s fall 2 rise 2
+  # Overload queues here instead of in PHP-FPM: at most $WEB_MAXCONN requests at a time per web node
+  # (its [www] pool has $FPM_CHILDREN children), the rest wait in HAProxy's queue (timeout queue) and
+  # go to whichever node frees a slot first. Checks go to the web node's health port (:$HEALTH_PORT,
+  # its own PHP-FPM pool), so they never wait behind user requests: a busy node is slow, not DOWN.
+  # A power-cut node is marked DOWN by the first user request whose connection fails (observe layer4;
+  # retries and redispatch send that request elsewhere), or by 2 failed checks. A node coming back takes
+  # its share of requests gradually over 20 s (slowstart).
+  default-server check port $HEALTH_PORT inter 2s fastinter 500ms downinter 2s fall 2 rise 2 maxconn $WEB_MAXCONN slowstart 20s observe layer4 error-limit 1 on-error mark-down
 EOF
   for name in $(list_names "$WEB_NODES"); do
     ip=$(ip_of "$name" "$WEB_NODES")
@@ -71,19 +77,6 @@ frontend stats
   stats refresh 5s
   stats auth admin:$HAPROXY_STATS_PASSWORD
 
-# For keepalived's track script: answers 200 while this HAProxy runs.
-frontend health
-  bind 127.0.0.1:8405
-  monitor-uri /healthz
 EOF
 }
 
-render_track_script() {
-  cat <<'EOF'
-#!/bin/sh
-# Written by the lab's lb role: keepalived gives up the VIP when the local HAProxy stops answering.
-exec /usr/bin/curl -fsS -o /dev/null --max-time 1 http://127.0.0.1:8405/healthz
-EOF
-}
-
-# VRRPv3 with unicast peers (multicast is not available everywhere); VRRPv3 has no authentication.

@@ -9,12 +9,15 @@
 # A power-cut writer is seen by the connections that try it before its health checks fail: each waits
 # for `timeout connect`, fails, and (observe layer4, error-limit 1) marks the node DOWN at once; the
 # retry is redispatched to the next node. The web node sees a slower connect, not an error.
+# The checks ask each node's health agent (provision/files/db/dbhealth.pl: one process that answers from
+# its latest sample). Cutting every session of a server (shutdown-sessions) takes 3 failed checks in a
+# row, each allowed LAB_CHECK_TIMEOUT: an answer that is late because the host is busy is not a death.
 render_mariadb() {
   local name ip first=1
   printf '\nlisten mariadb\n  bind :3306\n  mode tcp\n  option tcpka\n'
   printf '  timeout connect %s\n  retries 2\n  option redispatch 1\n' "$LAB_CONNECT_TIMEOUT"
   printf '  option httpchk\n  http-check send meth GET uri /\n  http-check expect status 200\n'
-  printf '  default-server port 9200 inter %s fastinter %s downinter 2s fall 2 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions observe layer4 error-limit 1 on-error mark-down\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
+  printf '  default-server port 9200 inter %s fastinter %s downinter 2s fall 3 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions observe layer4 error-limit 1 on-error mark-down\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
   for name in $(list_names "$DB_NODES"); do
     ip=$(ip_of "$name" "$DB_NODES")
     printf '  server %s %s:3306 check%s\n' "$name" "$ip" "$([[ $first == 1 ]] || echo ' backup')"
@@ -68,5 +71,6 @@ EOF
   render_redis
 }
 
-haproxy_answers() { /usr/local/lib/lab/haproxy-alive.sh 2>/dev/null || [[ -S /run/haproxy/admin.sock ]]; }
+# While provisioning only: HAProxy answers on its stats socket.
+haproxy_answers() { [[ $(printf 'show info\n' | timeout 1 nc -U -N /run/haproxy/admin.sock 2>/dev/null) == *"Name: HAProxy"* ]]; }
 

@@ -57,18 +57,37 @@ redis.session.lock_wait_time = 10000
 EOF
 }
 
+# [www] serves users; [lab-health] serves only the load balancers' checks, so a check never waits behind
+# user requests in a saturated pool (measured before: under WebDAV load, /status.php checks timed out on
+# both web nodes and HAProxy had no server left). Sizes: a Nextcloud worker takes 40-60 MiB, so 12
+# children fit a 1 GiB node beside Apache and the GlusterFS client; HAProxy sends each node at most 10
+# requests at a time (roles/lb.sh WEB_MAXCONN) and queues the rest, so the pool never runs out and the
+# children left over serve cron and direct probe requests. The health pool is static: 2 children, one
+# per lb, forked once, not per check.
 render_fpm_pool() {
   cat <<'EOF'
 ; Written by the lab's web role: overrides of Debian's [www] pool (loaded after www.conf).
 [www]
 pm = dynamic
-pm.max_children = 24
-pm.start_servers = 4
+pm.max_children = 12
+pm.start_servers = 3
 pm.min_spare_servers = 2
-pm.max_spare_servers = 8
+pm.max_spare_servers = 6
 pm.max_requests = 500
 request_terminate_timeout = 3600
 ; Nextcloud needs a PATH in the environment (admin manual, PHP-FPM configuration notes).
+env[PATH] = /usr/local/bin:/usr/bin:/bin
+
+[lab-health]
+user = www-data
+group = www-data
+listen = /run/php/lab-health.sock
+listen.owner = www-data
+listen.group = www-data
+pm = static
+pm.max_children = 2
+pm.max_requests = 5000
+request_terminate_timeout = 30
 env[PATH] = /usr/local/bin:/usr/bin:/bin
 EOF
 }
@@ -103,6 +122,29 @@ EOF
   cat <<'EOF'
   ErrorLog ${APACHE_LOG_DIR}/error.log
   CustomLog ${APACHE_LOG_DIR}/access.log combined
+</VirtualHost>
+EOF
+  render_health_site "$docroot"
+}
+
+# The load balancers' health checks: their own port and PHP-FPM pool ([lab-health]), and only the two
+# status pages. Apache's mpm_event keeps its default 150 workers: HAProxy sends a web node at most 10
+# user requests at a time, so a thread is always free for a check. Checks are not logged.
+render_health_site() {
+  cat <<EOF
+
+Listen $HEALTH_PORT
+<VirtualHost *:$HEALTH_PORT>
+  ServerName ${FRONT_ADDR:-$NODE_IP}
+  DocumentRoot $1
+  Alias /lab-probe $PROBE_ROOT
+  <FilesMatch "\.php\$">
+    SetHandler "proxy:unix:/run/php/lab-health.sock|fcgi://lab-health"
+  </FilesMatch>
+  <LocationMatch "^/(?!status\.php\$|lab-probe/status\.php\$)">
+    Require all denied
+  </LocationMatch>
+  ErrorLog \${APACHE_LOG_DIR}/error.log
 </VirtualHost>
 EOF
 }
