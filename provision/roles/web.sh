@@ -20,6 +20,7 @@ SKIP_NOTE=/var/lib/lab/nextcloud-skip-reason
 
 setup_php() {
   local restart=0
+  ensure_dir /var/cache/php-opcache www-data:www-data 0700
   render_php_ini fpm | put_file "$PHP_ETC/fpm/conf.d/90-lab.ini" 0640 && restart=1
   render_php_ini cli | put_file "$PHP_ETC/cli/conf.d/90-lab.ini" 0644 || true
   render_fpm_pool | put_file "$PHP_ETC/fpm/pool.d/zz-lab.conf" 0644 && restart=1

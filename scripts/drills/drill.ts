@@ -28,7 +28,8 @@ export interface DrillSettings {
   recoverDeadlineMs: number;
   progress: Progress;
   /** Nextcloud's WebDAV for PUT/GET traffic, or why there is none (no Nextcloud installed). */
-  dav: { access: DavAccess } | { off: string };
+  /** note: how the traffic authenticates (an app password, or why the account password). */
+  dav: { access: DavAccess; note?: string } | { off: string };
 }
 
 const LEAD_MS = 5000; // traffic before the fault: the baseline every gap is measured against
@@ -55,13 +56,14 @@ export async function runDrill(
   const ex = await exercise(ctx, plan, s, traffic);
   ex.notes.unshift(
     'access' in s.dav
-      ? 'WebDAV traffic: PUT and GET of files through Nextcloud, each acknowledged PUT read back after the drill'
+      ? `WebDAV traffic: PUT and GET of files through Nextcloud${s.dav.note ?? ''}, each acknowledged PUT read back after the drill`
       : `WebDAV traffic: none (${s.dav.off})`,
   );
   const { records } = await fetchRecords(ctx.remote, traffic);
   const acked = ackedWrites(records);
   ledger.push(...acked);
-  const lost = await lostWrites(ctx, client, ledger, ex.notes);
+  const readBack = 'access' in s.dav ? s.dav.access : davAccess(ctx.lab, ctx.secrets);
+  const lost = await lostWrites(ctx, client, ledger, readBack, ex.notes);
   const detect =
     plan.scenario === 'power-cycle'
       ? null
@@ -139,11 +141,12 @@ async function lostWrites(
   ctx: LabContext,
   client: string,
   ledger: AckedWrite[],
+  access: DavAccess,
   notes: string[],
 ): Promise<LostWrite[]> {
   try {
     const davPaths = ledger.filter((w) => w.via === 'dav').map((w) => w.id);
-    const dav = await storedDavFiles(ctx, client, davPaths, davAccess(ctx.lab, ctx.secrets));
+    const dav = await storedDavFiles(ctx, client, davPaths, access);
     return findLostWrites(ledger, await storedWrites(ctx, client), dav);
   } catch (e) {
     notes.push(`could not read the stored writes: ${message(e)}`);

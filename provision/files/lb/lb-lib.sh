@@ -25,6 +25,9 @@ defaults
   # A request whose connection to a web node fails is sent to another one, up to 3 times.
   retries 3
   option redispatch
+  # A queued request whose client gave up is dropped, not sent on: under overload the web nodes work
+  # only on requests someone still waits for.
+  option abortonclose
   timeout connect 3s
   timeout http-request 30s
   timeout http-keep-alive 10s

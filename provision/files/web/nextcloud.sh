@@ -70,6 +70,9 @@ render_nc_config() {
   'memcache.locking' => '\\OC\\Memcache\\Redis',
   'redis' => ['host' => $(php_str "$ROUTER_ADDR"), 'port' => 6379, 'password' => $(php_str "$REDIS_PASSWORD"), 'timeout' => 1.5, 'read_timeout' => 1.5, 'dbindex' => 0],
   'appstoreenabled' => false,
+  // The lab has no route off the machine: no update checks, app store or federation lookups (each
+  // waited for a DNS answer that never comes).
+  'has_internet_connection' => false,
   // Load tests log in many times from one client address: throttling would measure the throttle.
   'auth.bruteforce.protection.enabled' => false,
   'skeletondirectory' => '',
