@@ -1,9 +1,18 @@
 // `npm run bench`: times lab bring-ups, re-runs and drills on nspawn and measures memory per node.
 // Results go to bench/results.json and bench/results.md; the README quotes them.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $ } from 'zx';
+import { idleWindows, median } from './bench/cpu.ts';
 import { REPO_ROOT } from './core/model.ts';
 
 $.verbose = false;
@@ -17,6 +26,7 @@ interface Measure {
   target?: string;
   ok?: boolean;
   note?: string;
+  when?: string;
 }
 
 const results: Measure[] = [];
@@ -26,13 +36,13 @@ const wanted = (name: string) => only.length === 0 || only.includes(name);
 async function lab(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ seconds: number; stdout: string }> {
+): Promise<{ seconds: number; stdout: string; code: number }> {
   const t0 = Date.now();
   const r = await $({ env: { ...process.env, ...env } })`node --import tsx scripts/lab.ts ${args}`.nothrow();
   // verify and drill report failures in their output; the bench records them instead of stopping.
   if (r.exitCode !== 0 && !args.includes('verify') && !args.includes('drill'))
     throw new Error(`lab ${args.join(' ')} failed (${r.exitCode}):\n${r.stderr.slice(-3000)}`);
-  return { seconds: (Date.now() - t0) / 1000, stdout: r.stdout };
+  return { seconds: (Date.now() - t0) / 1000, stdout: r.stdout, code: r.exitCode ?? -1 };
 }
 
 function record(m: Measure): void {
@@ -121,10 +131,11 @@ async function fullLab(): Promise<void> {
       rmSync(cache, { recursive: true, force: true });
     }
   }
-  const up = await lab(['up', ...L]);
+  const nc = nextcloudEnv();
+  const up = await lab(['up', ...L], nc.env);
   const verify = await lab(['verify', ...L, '--json']);
   record({
-    name: 'full-ha: warm up + verify',
+    name: `full-ha: warm up + verify (${nc.note})`,
     seconds: up.seconds + verify.seconds,
     target: '120 s',
     ok: up.seconds + verify.seconds <= 120,
@@ -161,24 +172,112 @@ async function fullLab(): Promise<void> {
   await lab(['destroy', ...L]);
 }
 
+/** NEXTCLOUD_ARCHIVE as given, else the real release in ../shared/nextcloud/ (as the tests find it). */
+function nextcloudEnv(): { env: Record<string, string>; note: string } {
+  if (process.env.NEXTCLOUD_ARCHIVE)
+    return { env: {}, note: `with Nextcloud (${process.env.NEXTCLOUD_ARCHIVE})` };
+  const dir = join(REPO_ROOT, '..', 'shared', 'nextcloud');
+  const file = existsSync(dir) ? readdirSync(dir).find((f) => /^nextcloud-.*\.tar\.bz2$/.test(f)) : undefined;
+  if (!file) return { env: {}, note: 'WITHOUT Nextcloud (no archive: figures are not comparable)' };
+  return { env: { NEXTCLOUD_ARCHIVE: join(dir, file) }, note: `with Nextcloud (${file})` };
+}
+
+/** HAProxy server state changes (UP/DOWN) logged on the lbs and routers since `since` (ms epoch). */
+async function stateChanges(L: string[], nodes: string[], since: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const node of nodes) {
+    const r = await lab([
+      'ssh',
+      ...L,
+      '--node',
+      node,
+      '--',
+      'journalctl',
+      '-u',
+      'haproxy',
+      '-o',
+      'cat',
+      '--since',
+      `@${Math.floor(since / 1000)}`,
+    ]);
+    found.push(
+      ...r.stdout
+        .split('\n')
+        .filter((l) => /Server \S+ is (UP|DOWN)/.test(l))
+        .map((l) => `${node}: ${l}`),
+    );
+  }
+  return found;
+}
+
+// Issue 11's figures, on full-ha with the real Nextcloud: idle CPU (median of three 60 s windows of
+// cgroup cpu.stat), HAProxy state changes while idle, and verify run 10 times in a row.
+async function frugal(): Promise<void> {
+  const L = ['--lab', 'full-ha', '--provider', 'nspawn'];
+  const nc = nextcloudEnv();
+  await lab(['up', ...L], nc.env);
+  const nodes: string[] = JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map(
+    (n: { name: string }) => n.name,
+  );
+  await new Promise((res) => setTimeout(res, 30_000));
+  const idleStart = Date.now();
+  const windows = await idleWindows('full-ha', nodes, 3, 60);
+  const total = median(windows.map((w) => w.total));
+  record({
+    name: `full-ha idle CPU, whole lab (${nc.note})`,
+    value: Number(total.toFixed(3)),
+    unit: 'cores',
+    target: '0.25 cores',
+    ok: total <= 0.25,
+    note: windows.map((w) => w.total.toFixed(3)).join(', '),
+  });
+  const perNode = nodes.map((n) => `${n} ${median(windows.map((w) => w.perNode[n]!)).toFixed(3)}`);
+  record({ name: 'full-ha idle CPU per node (cores, median)', value: 0, unit: '', note: perNode.join(', ') });
+  const idleS = Number(process.env.BENCH_IDLE_S ?? 600);
+  const rest = idleS * 1000 - (Date.now() - idleStart);
+  if (rest > 0) await new Promise((res) => setTimeout(res, rest));
+  const balancers = nodes.filter((n) => /^(lb|router)/.test(n));
+  const changes = await stateChanges(L, balancers, idleStart);
+  record({
+    name: `full-ha HAProxy server state changes in ${Math.round((Date.now() - idleStart) / 60000)} idle minutes`,
+    value: changes.length,
+    unit: 'changes',
+    target: '0',
+    ok: changes.length === 0,
+    note: changes.slice(0, 5).join('; '),
+  });
+  let passed = 0;
+  for (let i = 0; i < 10; i++) if ((await lab(['verify', ...L, '--json'])).code === 0) passed++;
+  record({
+    name: 'full-ha verify, 10 runs in a row at idle',
+    value: passed,
+    unit: 'of 10 passed',
+    target: '10 of 10',
+    ok: passed === 10,
+  });
+}
+
 async function main(): Promise<void> {
   mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
   try {
     if (wanted('data')) await dataTier();
+    if (wanted('frugal')) await frugal();
     if (wanted('full') || wanted('drills')) await fullLab();
   } finally {
     const when = new Date().toISOString();
-    writeFileSync(
-      join(REPO_ROOT, 'bench', 'results.json'),
-      `${JSON.stringify({ when, results }, null, 2)}\n`,
-    );
-    const rows = results.map(
+    // A run of some sections keeps the other sections' last figures.
+    const file = join(REPO_ROOT, 'bench', 'results.json');
+    const earlier: Measure[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).results ?? []) : [];
+    const names = new Set(results.map((m) => m.name));
+    const all = [...earlier.filter((m) => !names.has(m.name)), ...results.map((m) => ({ ...m, when }))];
+    writeFileSync(file, `${JSON.stringify({ when, results: all }, null, 2)}\n`);
+    const rows = all.map(
       (m) =>
-        `| ${m.name} | ${m.seconds !== undefined ? `${m.seconds.toFixed(1)} s` : `${m.value} ${m.unit}`} | ${m.target ?? ''} | ${m.ok === undefined ? '' : m.ok ? 'met' : 'missed'} |`,
+        `| ${m.name} | ${m.seconds !== undefined ? `${m.seconds.toFixed(1)} s` : `${m.value} ${m.unit}`} | ${m.target ?? ''} | ${m.ok === undefined ? '' : m.ok ? 'met' : 'missed'} | ${m.note ?? ''} |`,
     );
     writeFileSync(
       join(REPO_ROOT, 'bench', 'results.md'),
-      `# Benchmark results (${when}, 2-core machine, nspawn)\n\n| measure | result | target | |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+      `# Benchmark results (${when}, 2-core machine, nspawn)\n\n| measure | result | target | | note |\n|---|---|---|---|---|\n${rows.join('\n')}\n`,
     );
   }
 }
