@@ -194,11 +194,21 @@ function collect(
     }
     if (opts.signal?.aborted) return abort();
     opts.signal?.addEventListener('abort', abort, { once: true });
+    // Exit code 255 alone hides why: say whether a signal killed the command or the channel just closed.
+    let exited: string | undefined;
+    ch.on('exit', (code: number | null, signal?: string) => {
+      exited = code === null ? `killed by signal SIG${signal ?? '?'}` : 'exited';
+    });
     ch.on('close', (code: number | null) => {
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', abort);
       for (const s of ['stdout', 'stderr'] as const)
         if (partial[s] && opts.onLine) opts.onLine(s, partial[s]);
+      if (code === null || code === undefined) {
+        const why = `(${command} on ${node}: ${exited && exited !== 'exited' ? exited : 'the SSH channel closed without an exit status: the connection or the node went away'})`;
+        stderr += `${why}\n`;
+        opts.onLine?.('stderr', why);
+      }
       resolve({ node, command, code: code ?? 255, stdout, stderr, ms: Date.now() - started });
     });
     if (opts.stdin !== undefined) ch.end(opts.stdin);

@@ -13,6 +13,7 @@ import type { DrillOptions, DrillReport } from '../../scripts/drills/types.ts';
 import { type LabContext, openLab } from '../../scripts/engine/context.ts';
 import {
   json,
+  keepLogs,
   lab,
   labOk,
   leftovers,
@@ -49,6 +50,7 @@ describe.skipIf(skipReason)(
         for (const d of r.drills)
           process.stderr.write(`${JSON.stringify({ ...d, lost: d.lost.length, times: undefined })}\n`);
       await ctx?.close();
+      keepLogs('drill-ha');
       await lab(['destroy', ...LAB]);
       expect(leftovers('drill-ha')).toEqual([]);
     }, 10 * 60_000);

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   json,
+  keepLogs,
   lab,
   labOk,
   leftovers,
@@ -31,6 +32,7 @@ describe.skipIf(skipReason).each(['tp'])(
     // A test that timed out must not leave its `lab` process provisioning behind it.
     afterEach(stopRunningLabs);
     afterAll(async () => {
+      keepLogs(name);
       await lab(['destroy', ...LAB]);
       expect(leftovers(name, nodesOf(name))).toEqual([]);
     });

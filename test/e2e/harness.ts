@@ -1,5 +1,5 @@
 // Runs the real `lab` command for end-to-end tests and checks that a lab left nothing behind.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadLabFile, REPO_ROOT } from '../../scripts/core/model.ts';
@@ -65,6 +65,17 @@ export async function stopRunningLabs(): Promise<void> {
   const children = [...running];
   for (const child of children) child.kill('SIGINT');
   await Promise.allSettled(children);
+}
+
+/**
+ * Copies a lab's per-node logs into its reports folder (which destroy keeps), so a failed e2e run
+ * can still be read after its teardown destroyed the lab.
+ */
+export function keepLogs(labName: string): void {
+  const root = join(REPO_ROOT, '.lab', labName);
+  if (!existsSync(join(root, 'logs'))) return;
+  const to = join(root, 'reports', `logs-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  cpSync(join(root, 'logs'), to, { recursive: true });
 }
 
 export async function lab(args: string[], env: Record<string, string> = {}): Promise<LabRun> {
