@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     case 'destroy':
       return cmd.withLab(args, (ctx) => cmd.destroyCommand(ctx, progress, out));
     case 'ssh':
-      return cmd.withLab(args, (ctx) => cmd.sshCommand(ctx, args));
+      return cmd.withLab(args, async (ctx) => (await import('./cli/ssh.ts')).sshCommand(ctx, args));
     case 'creds':
       return cmd.withLab(args, (ctx) => cmd.credsCommand(ctx, args, out));
     case 'drill':
