@@ -1,6 +1,7 @@
 // The `lab` command: parses argv, calls the core, prints, and exits with a documented code.
-import { parse, USAGE } from './cli/args.ts';
+import { parse } from './cli/args.ts';
 import * as cmd from './cli/commands.ts';
+import { helpFor } from './cli/help.ts';
 import { EXIT, isLabError } from './core/errors.ts';
 import { createProgress } from './core/progress.ts';
 
@@ -10,10 +11,11 @@ async function main(argv: string[]): Promise<number> {
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
+  if (args.help || args.command === 'help') {
+    out(helpFor(args));
+    return EXIT.ok;
+  }
   switch (args.command) {
-    case 'help':
-      out(USAGE);
-      return EXIT.ok;
     case 'render':
       return cmd.render(args, progress, out);
     case 'up':
@@ -31,12 +33,20 @@ async function main(argv: string[]): Promise<number> {
     case 'destroy':
       return cmd.withLab(args, (ctx) => cmd.destroyCommand(ctx, progress, out));
     case 'ssh':
-      return cmd.withLab(args, (ctx) => cmd.sshCommand(ctx, args));
+      return cmd.withLab(args, async (ctx) => (await import('./cli/ssh.ts')).sshCommand(ctx, args));
     case 'creds':
       return cmd.withLab(args, (ctx) => cmd.credsCommand(ctx, args, out));
     case 'drill':
       return cmd.withLab(args, async (ctx) =>
         (await import('./cli/drill.ts')).drillCommand(ctx, args, progress, out),
+      );
+    case 'logs':
+      return cmd.withLab(args, async (ctx) =>
+        (await import('./cli/logs.ts')).logsCommand(ctx, args, progress, out),
+      );
+    case 'graph':
+      return cmd.withLab(args, async (ctx) =>
+        (await import('./cli/graph.ts')).graphCommand(ctx, args, progress, out, abort.signal),
       );
     case 'box':
       return (await import('./cli/box.ts')).boxCommand(args, progress, out);

@@ -42,7 +42,14 @@ export function parseHealSummary(text: string): HealEntry[] {
   return out;
 }
 
-function storageNode(ctx: CheckContext): string | undefined {
+/** `gluster volume status labdata detail` on a storage node, and the bricks it lists. */
+export async function volumeStatus(ctx: CheckContext, node: string) {
+  const status = await exec(ctx, node, ['gluster', '--mode=script', 'volume', 'status', VOLUME, 'detail']);
+  return { status, bricks: parseStatusDetail(status.stdout) };
+}
+
+/** The storage node the checks ask about the volume: the first running one. */
+export function storageNode(ctx: CheckContext): string | undefined {
   return runningWith(ctx, 'storage')[0];
 }
 
@@ -72,10 +79,9 @@ async function bricksCheck(ctx: CheckContext): Promise<CheckOutcome> {
   const node = storageNode(ctx)!;
   const expected =
     nodesWithRole(ctx.lab, 'storage').length + nodesWithRole(ctx.lab, 'storage-arbiter').length;
-  const status = await exec(ctx, node, ['gluster', '--mode=script', 'volume', 'status', VOLUME, 'detail']);
+  const { status, bricks } = await volumeStatus(ctx, node);
   const { heal, entries } = await healSummary(ctx, node, expected);
   const ev = [evidence(status), evidence(heal)];
-  const bricks = parseStatusDetail(status.stdout);
   const offline = bricks.filter((b) => !b.online).map((b) => b.brick);
   if (status.code !== 0 || bricks.length !== expected || offline.length > 0) {
     return fail(

@@ -2,41 +2,7 @@
 import { parseArgs } from 'node:util';
 import { LabError } from '../core/errors.ts';
 
-export const USAGE = `Usage: npm run lab -- <command> [options]
-
-Commands
-  render              write .lab/<lab>/Vagrantfile from the lab file (validates it first)
-  up                  bring the machines up and provision every role (resumes an interrupted run)
-  verify              run every check and say what passes, fails or was skipped (and why)
-  drill               halt machines under traffic and measure what users saw
-  status              show each machine's state
-  halt                halt one machine (--node NAME; --force for a power cut)
-  start               start a halted machine again (--node NAME)
-  ssh                 open a shell on a node (--node NAME)
-  down                halt every machine (the lab comes back with \`up\`)
-  destroy             remove the machines and everything the tool made for the lab
-  creds               show the lab's generated passwords
-  box build           build the offline Debian 12 libvirt box with every package preinstalled
-
-Options
-  --lab NAME|FILE     a lab from labs/ (default full-ha) or a path to a lab.yaml
-  --provider P        vagrant, nspawn or auto (default: the lab's provider, else auto)
-  --only ROLES        up: only the nodes with these roles, comma-separated (e.g. db,router)
-  --machines-only     up: bring machines up and stop before provisioning (classroom mode)
-  --node NAME         ssh, halt, start: the node
-  --halt NODE         drill: power-cut this node
-  --halt-role ROLE    drill: power-cut the node serving this role now (db, lb, router, redis, ...)
-  --all               drill: every node in turn
-  --power-cycle       drill: the whole lab down and up
-  --graceful          drill: clean shutdown instead of a power cut
-  --observe SECONDS   drill: how long the node stays down before it is started again (default 30)
-  --rate N            drill: requests per second from the client (default 10)
-  --force             halt: power cut instead of a clean shutdown; drill: run even when the guard refuses
-  --json              machine-readable results on stdout
-  --debug             stack traces on errors
-
-Exit codes: 0 ok, 1 a check/drill failed or the lab file is invalid, 2 usage, 3 host not ready, 130 interrupted.`;
-
+/** Every `lab` command, in the order help lists them. */
 export const COMMANDS = [
   'render',
   'up',
@@ -49,18 +15,71 @@ export const COMMANDS = [
   'down',
   'destroy',
   'creds',
+  'logs',
+  'graph',
   'box',
   'help',
 ] as const;
+/** One `lab` command. */
 export type Command = (typeof COMMANDS)[number];
 
+const OPTIONS = {
+  lab: { type: 'string' },
+  provider: { type: 'string' },
+  only: { type: 'string' },
+  'machines-only': { type: 'boolean' },
+  node: { type: 'string' },
+  halt: { type: 'string' },
+  'halt-role': { type: 'string' },
+  all: { type: 'boolean' },
+  'power-cycle': { type: 'boolean' },
+  graceful: { type: 'boolean' },
+  observe: { type: 'string' },
+  rate: { type: 'string' },
+  force: { type: 'boolean' },
+  since: { type: 'string' },
+  watch: { type: 'boolean' },
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+/** One option of the command line, without its dashes. */
+export type Option = keyof typeof OPTIONS;
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: readonly Option[] = ['lab', 'provider', 'json', 'debug', 'help'];
+
+/** The options each command takes besides the global ones: any other is a usage error. */
+export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
+  render: [],
+  up: ['only', 'machines-only'],
+  verify: [],
+  drill: ['halt', 'halt-role', 'all', 'power-cycle', 'graceful', 'observe', 'rate', 'force'],
+  status: [],
+  halt: ['node', 'force'],
+  start: ['node'],
+  ssh: ['node'],
+  down: [],
+  destroy: [],
+  creds: [],
+  logs: ['since', 'node'],
+  graph: ['watch'],
+  box: ['force'],
+  help: [],
+};
+
+/** The parsed command line. */
 export interface Args {
   command: Command;
+  /** Positionals after the command: `box build`, `help ssh`, the command of `ssh -- CMD ARGS...`. */
   rest: string[];
+  /** -h or --help: print the command's help instead of running it. */
+  help: boolean;
   lab: string;
   provider: 'vagrant' | 'nspawn' | 'auto';
   only?: string[];
   machinesOnly: boolean;
+  /** A node name, or @HOLDER (the node serving a role now). */
   node?: string;
   halt?: string;
   haltRole?: string;
@@ -70,27 +89,38 @@ export interface Args {
   observeS?: number;
   rate?: number;
   force: boolean;
+  /** logs: the journal of the last this many seconds. */
+  sinceS?: number;
+  watch: boolean;
   json: boolean;
   debug: boolean;
 }
 
+const usage = (message: string, command?: Command) =>
+  new LabError('USAGE', message, {
+    hint: command ? `npm run lab -- help ${command}` : 'npm run lab -- help',
+  });
+
+/** Parses argv (after `lab`); a usage error (LabError USAGE) names what is wrong and the help to read. */
 export function parse(argv: string[]): Args {
   let parsed: ReturnType<typeof run>;
   try {
     parsed = run(argv);
   } catch (e) {
-    throw new LabError('USAGE', e instanceof Error ? e.message : String(e), { hint: 'npm run lab -- help' });
+    throw usage(e instanceof Error ? e.message : String(e));
   }
   const { values: v, positionals } = parsed;
   const command = (positionals[0] ?? 'help') as Command;
-  if (!COMMANDS.includes(command))
-    throw new LabError('USAGE', `Unknown command '${positionals[0]}'`, { hint: 'npm run lab -- help' });
+  if (!COMMANDS.includes(command)) throw usage(`Unknown command '${positionals[0]}'`);
+  const help = v.help ?? false;
+  if (!help) refuseForeignOptions(command, Object.keys(v) as Option[]);
   const provider = v.provider ?? 'auto';
   if (!['vagrant', 'nspawn', 'auto'].includes(provider))
-    throw new LabError('USAGE', `--provider must be vagrant, nspawn or auto, not '${provider}'`);
+    throw usage(`--provider must be vagrant, nspawn or auto, not '${provider}'`, command);
   return {
     command,
     rest: positionals.slice(1),
+    help,
     lab: v.lab ?? process.env.LAB ?? 'full-ha',
     provider: provider as Args['provider'],
     only: v.only
@@ -107,9 +137,18 @@ export function parse(argv: string[]): Args {
     observeS: number('--observe', v.observe, 1, 600),
     rate: number('--rate', v.rate, 1, 50),
     force: v.force ?? false,
+    sinceS: v.since === undefined ? undefined : parseDuration('--since', v.since),
+    watch: v.watch ?? false,
     json: v.json ?? false,
     debug: v.debug ?? false,
   };
+}
+
+/** An option the command does not take is a mistake (often a typo'd command), not something to ignore. */
+function refuseForeignOptions(command: Command, given: Option[]): void {
+  const foreign = given.filter((o) => !GLOBAL_OPTIONS.includes(o) && !COMMAND_OPTIONS[command].includes(o));
+  if (foreign.length > 0)
+    throw usage(`${command} does not take ${foreign.map((o) => `--${o}`).join(', ')}`, command);
 }
 
 /** A numeric option within [min, max], or undefined when not given. */
@@ -121,26 +160,17 @@ function number(flag: string, value: string | undefined, min: number, max: numbe
   return n;
 }
 
+const UNIT_S: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600, d: 86400 };
+
+/** A duration like 30s, 10m, 2h or 1d (a bare number is seconds), in whole seconds: at most 30 days. */
+export function parseDuration(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?$/.exec(value.trim());
+  const seconds = m ? Math.round(Number(m[1]) * UNIT_S[m[2] ?? '']!) : Number.NaN;
+  if (!(seconds >= 1 && seconds <= 30 * 86400))
+    throw new LabError('USAGE', `${flag} must be a duration like 30s, 10m, 2h or 1d, not '${value}'`);
+  return seconds;
+}
+
 function run(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      lab: { type: 'string' },
-      provider: { type: 'string' },
-      only: { type: 'string' },
-      'machines-only': { type: 'boolean' },
-      node: { type: 'string' },
-      halt: { type: 'string' },
-      'halt-role': { type: 'string' },
-      all: { type: 'boolean' },
-      'power-cycle': { type: 'boolean' },
-      graceful: { type: 'boolean' },
-      observe: { type: 'string' },
-      rate: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-      debug: { type: 'boolean' },
-    },
-  });
+  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
 }

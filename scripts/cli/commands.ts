@@ -1,7 +1,6 @@
 // One function per `lab` command: calls the core, prints results to stdout, returns an exit code.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { ALL_CHECKS } from '../checks/index.ts';
 import { runChecks } from '../checks/run.ts';
 import { EXIT, LabError } from '../core/errors.ts';
@@ -9,9 +8,9 @@ import { formatProblem, frontAddress, loadLabFile, nodeByName } from '../core/mo
 import { labPaths } from '../core/paths.ts';
 import type { Progress } from '../core/progress.ts';
 import { type LabContext, openLab } from '../engine/context.ts';
-import { shellQuote } from '../engine/ssh.ts';
 import { up } from '../engine/up.ts';
 import type { Args } from './args.ts';
+import { requireNode } from './node-ref.ts';
 import { statusText, verifyText } from './print.ts';
 
 type Out = (text: string) => void;
@@ -139,27 +138,6 @@ export async function destroyCommand(ctx: LabContext, progress: Progress, out: O
   return EXIT.ok;
 }
 
-/** A command after `--` runs as an argv (each argument quoted), like every command the tool runs. */
-export async function sshCommand(ctx: LabContext, args: Args): Promise<number> {
-  const target = await ctx.provider.sshTarget(nodeByName(ctx.lab, requireNode(ctx, args)));
-  const argv = [
-    '-i',
-    target.privateKeyPath,
-    '-p',
-    String(target.port),
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'LogLevel=ERROR',
-    `${target.user}@${target.host}`,
-    ...args.rest.map(shellQuote),
-  ];
-  const r = await execa('ssh', argv, { stdio: 'inherit', reject: false });
-  return r.exitCode ?? EXIT.failed;
-}
-
 export async function credsCommand(ctx: LabContext, args: Args, out: Out): Promise<number> {
   const admin = ctx.lab.nextcloud?.admin_user ?? 'admin';
   if (args.json) out(JSON.stringify({ nextcloudAdmin: admin, ...ctx.secrets.values }));
@@ -172,7 +150,7 @@ export async function credsCommand(ctx: LabContext, args: Args, out: Out): Promi
 }
 
 export async function haltCommand(ctx: LabContext, args: Args, progress: Progress): Promise<number> {
-  const node = nodeByName(ctx.lab, requireNode(ctx, args));
+  const node = nodeByName(ctx.lab, await requireNode(ctx, args));
   ctx.remote.drop(node.name);
   const t0 = Date.now();
   await ctx.provider.halt(node, { force: args.force });
@@ -184,17 +162,9 @@ export async function haltCommand(ctx: LabContext, args: Args, progress: Progres
 }
 
 export async function startCommand(ctx: LabContext, args: Args, progress: Progress): Promise<number> {
-  const node = nodeByName(ctx.lab, requireNode(ctx, args));
+  const node = nodeByName(ctx.lab, await requireNode(ctx, args));
   const t0 = Date.now();
   await ctx.provider.start(node);
   progress.ok(node.name, `started, SSH answers after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return EXIT.ok;
-}
-
-function requireNode(ctx: LabContext, args: Args): string {
-  if (!args.node)
-    throw new LabError('USAGE', `${args.command} needs --node NAME`, {
-      hint: `Nodes: ${ctx.lab.nodes.map((n) => n.name).join(', ')}`,
-    });
-  return args.node;
 }

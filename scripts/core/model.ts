@@ -6,7 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { LabError } from './errors.ts';
 import { broadcast, contains, hostAddress, intToIp, ipToInt, parseSubnet, type Subnet } from './net.ts';
 import { ROLE_NAMES, ROLES, type Role } from './roles.ts';
-import { type LabSpec, labSchema } from './schema.ts';
+import { type LabSpec, type LooseSpec, labSchema, looseSpec } from './schema.ts';
 
 export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -82,7 +82,14 @@ export function parseLab(text: string, file: string, hostMemoryMiB = totalmem() 
     }));
     throw invalid(file, problems);
   }
-  const parsed = labSchema.safeParse(doc.toJS());
+  const raw = doc.toJS();
+  const parsed = labSchema.safeParse(raw);
+  // The cross-field rules run on whatever parsed, so one pass lists a typo'd key beside a duplicate
+  // address; each rule skips the fields the schema refused.
+  const rules = crossFieldProblems(parsed.success ? parsed.data : looseSpec(raw)).map((p) => ({
+    ...p,
+    line: nearestLine(lineOf, pathParts(p.path)),
+  }));
   if (!parsed.success) {
     // An unknown key is reported at its own path, one problem per key, so the user finds each.
     const problems = parsed.error.issues.flatMap((i) => {
@@ -93,14 +100,10 @@ export function parseLab(text: string, file: string, hostMemoryMiB = totalmem() 
         line: nearestLine(lineOf, path),
       }));
     });
-    throw invalid(file, problems);
+    throw invalid(file, [...problems, ...rules]);
   }
+  if (rules.length > 0) throw invalid(file, rules);
   const spec = parsed.data;
-  const problems = crossFieldProblems(spec).map((p) => ({
-    ...p,
-    line: nearestLine(lineOf, pathParts(p.path)),
-  }));
-  if (problems.length > 0) throw invalid(file, problems);
   const lab = resolveLab(spec, file);
   return { lab, warnings: memoryWarnings(lab, hostMemoryMiB) };
 }
@@ -117,8 +120,10 @@ function nearestLine(
   return undefined;
 }
 
+/** Every problem in file order (a problem without a line last), so the user fixes the file top to bottom. */
 function invalid(file: string, problems: Problem[]): LabError {
-  const details = problems.map(formatProblem);
+  const byLine = [...problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+  const details = byLine.map(formatProblem);
   return new LabError(
     'LAB_INVALID',
     `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
@@ -190,23 +195,27 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
   };
 }
 
-/** Every cross-field rule, each problem with its path; empty when the lab is consistent. */
-export function crossFieldProblems(spec: LabSpec): Problem[] {
+/**
+ * Every cross-field rule, each problem with its path; empty when the lab is consistent. A field that is
+ * absent (refused by the schema) is skipped, and the role counts only run when every node's roles parsed.
+ */
+export function crossFieldProblems(spec: LooseSpec): Problem[] {
   const problems: Problem[] = [];
-  const subnet = parseSubnet(spec.network.subnet);
-  if (!subnet) {
-    return [
-      {
-        path: 'network.subnet',
-        message: `'${spec.network.subnet}' is not a usable subnet`,
-        hint: 'use a prefix between /8 and /30, e.g. 10.0.2.0/24',
-      },
-    ];
+  const cidr = spec.network.subnet;
+  const subnet = cidr === undefined ? undefined : parseSubnet(cidr);
+  if (cidr !== undefined && !subnet) {
+    problems.push({
+      path: 'network.subnet',
+      message: `'${cidr}' is not a usable subnet`,
+      hint: 'use a prefix between /8 and /30, e.g. 10.0.2.0/24',
+    });
   }
-  const checkAddress = (path: string, ip: string) => {
-    const n = ipToInt(ip);
-    if (n === undefined) problems.push({ path, message: `'${ip}' is not an IPv4 address` });
-    else if (!contains(subnet, n))
+  const checkAddress = (path: string, ip: string | undefined) => {
+    const n = ip === undefined ? undefined : ipToInt(ip);
+    if (ip !== undefined && n === undefined)
+      problems.push({ path, message: `'${ip}' is not an IPv4 address` });
+    if (n === undefined || !subnet) return;
+    if (!contains(subnet, n))
       problems.push({
         path,
         message: `${ip} is outside the lab subnet ${subnet.cidr}`,
@@ -226,18 +235,19 @@ export function crossFieldProblems(spec: LabSpec): Problem[] {
   const names = new Map<string, number>();
   const addresses = new Map<string, string>();
   spec.nodes.forEach((node, i) => {
-    const first = names.get(node.name);
+    const first = node.name === undefined ? undefined : names.get(node.name);
     if (first !== undefined)
       problems.push({
         path: `nodes[${i}].name`,
         message: `duplicate node name '${node.name}' (also nodes[${first}])`,
       });
-    else names.set(node.name, i);
+    else if (node.name !== undefined) names.set(node.name, i);
     checkAddress(`nodes[${i}].ip`, node.ip);
-    const other = addresses.get(node.ip);
+    const other = node.ip === undefined ? undefined : addresses.get(node.ip);
     if (other)
       problems.push({ path: `nodes[${i}].ip`, message: `duplicate address ${node.ip} (also ${other})` });
-    else addresses.set(node.ip, `nodes[${i}]`);
+    else if (node.ip !== undefined) addresses.set(node.ip, `nodes[${i}]`);
+    if (!node.roles) return;
     const roles = new Set(node.roles);
     if (roles.size !== node.roles.length)
       problems.push({ path: `nodes[${i}].roles`, message: 'a role is listed twice' });
@@ -267,14 +277,17 @@ export function crossFieldProblems(spec: LabSpec): Problem[] {
   }
   if (spec.vips.front && spec.vips.front === spec.vips.router)
     problems.push({ path: 'vips.router', message: 'the router VIP equals the front VIP' });
-  const withRole = (role: Role) => spec.nodes.filter((n) => n.roles.includes(role)).length;
+  // A node whose roles the schema refused could have any role: counting without it would invent problems.
+  if (spec.nodes.some((n) => !n.roles)) return problems;
+  const withRole = (role: Role) => spec.nodes.filter((n) => n.roles?.includes(role)).length;
+  const where = subnet?.cidr ?? 'the lab subnet';
   for (const role of ['lb', 'router'] as const) {
     const key = ROLES[role].vip!;
     if (withRole(role) >= 2 && !spec.vips[key]) {
       problems.push({
         path: `vips.${key}`,
         message: `${withRole(role)} nodes have the ${role} role but there is no ${key} VIP`,
-        hint: `add vips.${key}: an unused address in ${subnet.cidr} that keepalived floats between them`,
+        hint: `add vips.${key}: an unused address in ${where} that keepalived floats between them`,
       });
     }
   }

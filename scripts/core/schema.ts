@@ -1,6 +1,6 @@
 // The strict schema of labs/<name>/lab.yaml: unknown keys are errors, every field is typed.
 import { z } from 'zod';
-import { ROLE_NAMES } from './roles.ts';
+import { ROLE_NAMES, type Role } from './roles.ts';
 
 const ipv4 = z
   .string()
@@ -12,6 +12,7 @@ const nodeName = z
     /^[a-z][a-z0-9-]{0,11}$/,
     'must be 1-12 characters: lower-case letters, digits, dashes, starting with a letter',
   );
+const roles = z.array(z.enum(ROLE_NAMES)).min(1, 'a node needs at least one role');
 const memory = z.number().int().min(128).max(65536);
 const cpus = z.number().int().min(1).max(64);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lower-case hex');
@@ -20,7 +21,7 @@ export const nodeSchema = z
   .object({
     name: nodeName,
     ip: ipv4,
-    roles: z.array(z.enum(ROLE_NAMES)).min(1, 'a node needs at least one role'),
+    roles,
     memory: memory.optional(),
     cpus: cpus.optional(),
   })
@@ -63,3 +64,36 @@ export const labSchema = z
 
 export type NodeSpec = z.infer<typeof nodeSchema>;
 export type LabSpec = z.infer<typeof labSchema>;
+
+/** The fields the cross-field rules read; each is absent when it did not pass its own schema. */
+export interface LooseSpec {
+  network: { subnet?: string };
+  vips: { front?: string; router?: string };
+  nodes: { name?: string; ip?: string; roles?: Role[] }[];
+}
+
+const record = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+function field<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const r = schema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+/**
+ * What parsed of a lab file the strict schema refused, so the cross-field rules still run on it and
+ * one pass reports a typo'd key beside a duplicate address. Node indices stay those of the file.
+ */
+export function looseSpec(raw: unknown): LooseSpec {
+  const lab = record(raw);
+  const network = record(lab.network);
+  const vips = record(lab.vips);
+  return {
+    network: { subnet: field(cidr, network.subnet) },
+    vips: { front: field(ipv4, vips.front), router: field(ipv4, vips.router) },
+    nodes: (Array.isArray(lab.nodes) ? lab.nodes : []).map((n) => {
+      const node = record(n);
+      return { name: field(nodeName, node.name), ip: field(ipv4, node.ip), roles: field(roles, node.roles) };
+    }),
+  };
+}

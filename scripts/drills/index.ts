@@ -5,6 +5,7 @@ import type { VerifyReport } from '../checks/run.ts';
 import { isLabError } from '../core/errors.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
+import { collectAfterFailure } from '../logs/bundle.ts';
 import { drillFileName, jsonSummary, renderMarkdown } from '../report/drills.ts';
 import { renderTimeline } from '../report/svg.ts';
 import { createAppPassword, revokeAppPassword } from './apppassword.ts';
@@ -71,6 +72,12 @@ export async function runDrills(
         node: plan.label,
         reasons: ['the lab was not steady after the previous drill', ...e.details],
       });
+      report.files.logs = await collectAfterFailure(
+        ctx,
+        report.drills.at(-1)?.times.trafficStart ?? Date.parse(startedAt),
+        `the lab was not steady before drill ${plan.label}`,
+        (m) => progress.warn(m),
+      );
       stopped = true;
       break;
     }
@@ -84,6 +91,13 @@ export async function runDrills(
     writeFileSync(`${base}.jsonl`, records.map((r) => JSON.stringify(r)).join('\n'));
     result.files = { records: `${base}.jsonl`, svg: `${base}.svg` };
     writeFileSync(`${base}.svg`, renderTimeline(result, records));
+    if (!result.ok)
+      result.files.logs = await collectAfterFailure(
+        ctx,
+        result.times.trafficStart,
+        `drill ${plan.scenario} ${plan.label} failed`,
+        (m) => progress.warn(m),
+      );
     report.drills.push(result);
     (result.ok ? progress.ok : progress.fail)(
       `${plan.scenario} ${plan.label}`,
@@ -116,7 +130,7 @@ function davFor(ctx: LabContext, steady: VerifyReport): DrillSettings['dav'] {
 }
 
 function writeReport(report: DrillReport, base: string): DrillReport {
-  report.files = { json: `${base}.json`, markdown: `${base}.md` };
+  report.files = { ...report.files, json: `${base}.json`, markdown: `${base}.md` };
   writeFileSync(report.files.json!, `${JSON.stringify({ ...jsonSummary(report), report }, null, 2)}\n`);
   writeFileSync(report.files.markdown!, renderMarkdown(report));
   return report;

@@ -81,7 +81,8 @@ export interface DrillResult {
   notes: string[];
   error?: string;
   ok: boolean;
-  files: { records?: string; svg?: string };
+  /** logs: the bundle `lab logs` writes, collected when the drill failed. */
+  files: { records?: string; svg?: string; logs?: string };
 }
 
 export interface DrillReport {
@@ -92,7 +93,8 @@ export interface DrillReport {
   drills: DrillResult[];
   /** Nodes --all left out because the guard refused them. */
   refused: { node: string; reasons: string[] }[];
-  files: { json?: string; markdown?: string };
+  /** logs: the bundle collected when the series stopped because the lab was not steady. */
+  files: { json?: string; markdown?: string; logs?: string };
 }
 
 /** What `lab drill` passes: one of halt, haltRole, all, powerCycle. */

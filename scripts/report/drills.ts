@@ -33,9 +33,11 @@ export function terminalLines(report: DrillReport): string[] {
     (d) =>
       `${d.ok ? '✓' : '✗'} ${d.scenario} ${d.node}: ${d.requests.total} requests, ${d.requests.failed} failed (${d.requests.failedPct}%), ` +
       `longest gap ${secs(d.longestGapMs)}, detected ${secs(d.detectMs)}, back ${secs(d.recoverMs)}, ${d.lostWrites} lost writes` +
-      (d.error ? ` — ${d.error}` : ''),
+      (d.error ? ` — ${d.error}` : '') +
+      (d.files.logs ? `\n  logs: ${d.files.logs}` : ''),
   );
   for (const r of report.refused) lines.push(`- ${r.node} not drilled: ${r.reasons.join('; ')}`);
+  if (report.files.logs) lines.push(`logs: ${report.files.logs}`);
   if (report.files.markdown) lines.push(`report: ${report.files.markdown}`);
   return lines;
 }
@@ -75,6 +77,7 @@ function drillSection(d: DrillResult): string[] {
     if (items.length > 0) out.push(`${title}:`, '', ...items.map((i) => `- ${i}`), '');
   }
   if (d.files.svg) out.push(`![timeline](${d.files.svg.split('/').pop()})`, '');
+  if (d.files.logs) out.push(`Logs of the lab after this drill: \`${d.files.logs}\``, '');
   return out;
 }
 
@@ -104,6 +107,7 @@ export function renderMarkdown(report: DrillReport): string {
   for (const r of report.refused)
     out.push(`- ${r.node} was not drilled: ${r.reasons.join('; ')} (--force runs it)`);
   if (report.refused.length > 0) out.push('');
+  if (report.files.logs) out.push(`Logs of the lab when the series stopped: \`${report.files.logs}\``, '');
   for (const d of report.drills) out.push(...drillSection(d));
   return `${out.join('\n')}\n`;
 }

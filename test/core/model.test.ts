@@ -86,6 +86,45 @@ describe('lab model', () => {
     expect(problems.filter((p) => /\(line \d+\): /.test(p))).toHaveLength(3);
   });
 
+  it('runs the cross-field rules beside the schema: a typo, a duplicate and an outside address at once', () => {
+    const problems = problemsOf('invalid-schema-and-rules.yaml');
+    expect(problems).toEqual([
+      expect.stringMatching(/^bogusKey \(line 4\): unknown key/),
+      expect.stringMatching(
+        /^nodes\[4\]\.ip \(line 10\): duplicate address 10\.0\.2\.31 \(also nodes\[1\]\)/,
+      ),
+      expect.stringMatching(
+        /^nodes\[5\]\.ip \(line 11\): 10\.0\.9\.22 is outside the lab subnet 10\.0\.2\.0\/24/,
+      ),
+    ]);
+  });
+
+  it('skips the rules on a field the schema refused, and the role counts when a role did not parse', () => {
+    // web1's roles are refused: without them Galera's and the lbs' counts are unknown, not wrong.
+    const text = [
+      'name: fixture',
+      'network: { subnet: 10.0.2.0/24 }',
+      'nodes:',
+      '  - { name: db1, ip: 10.0.2.31, roles: [db] }',
+      '  - { name: web1, ip: 10.0.2.310, roles: [webserver] }',
+      '  - { name: Bad_Name, ip: 10.0.2.31, roles: [lb] }',
+    ].join('\n');
+    let details: string[] = [];
+    try {
+      parseLab(text, 'x.yaml', 1e9);
+    } catch (e) {
+      details = (e as LabError).details;
+    }
+    expect(details.map((d) => d.split(/ \(line|: /)[0])).toEqual([
+      'nodes[1].roles[0]',
+      'nodes[1].ip',
+      'nodes[2].name',
+      'nodes[2].ip',
+    ]);
+    expect(details[1]).toMatch(/'10\.0\.2\.310' is not an IPv4 address/);
+    expect(details[3]).toMatch(/duplicate address 10\.0\.2\.31/);
+  });
+
   it('resolves memory node -> role -> lab defaults', () => {
     const { lab } = loadLabFile(join(dir, 'valid-custom-subnet.yaml'), 1e9);
     expect(lab.nodes.find((n) => n.name === 'arb')).toMatchObject({ memory: 256, cpus: 2 });

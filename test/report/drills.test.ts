@@ -20,6 +20,20 @@ describe('drill reports', () => {
     ]);
   });
 
+  it('a failed drill names the logs bundle it wrote, in the terminal and in Markdown', () => {
+    const failed = { ...drill, ok: false, files: { ...drill.files, logs: '.lab/x/logs-S.tar.gz' } };
+    const r = {
+      ...report,
+      ok: false,
+      drills: [failed],
+      files: { ...report.files, logs: '.lab/x/logs-T.tar.gz' },
+    };
+    expect(terminalLines(r).join('\n')).toContain('\n  logs: .lab/x/logs-S.tar.gz');
+    expect(terminalLines(r)).toContain('logs: .lab/x/logs-T.tar.gz');
+    expect(renderMarkdown(r)).toContain('Logs of the lab after this drill: `.lab/x/logs-S.tar.gz`');
+    expect(renderMarkdown(r)).toContain('Logs of the lab when the series stopped: `.lab/x/logs-T.tar.gz`');
+  });
+
   it('drill file names sort in the order the drills ran', () => {
     const names = Array.from({ length: 12 }, (_, i) => drillFileName('S', i, 12, `n${i}`));
     expect(names[0]).toBe('drill-S-01-n0');

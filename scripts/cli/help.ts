@@ -1,0 +1,208 @@
+// The help of every `lab` command: its usage, options and examples, printed by --help and `lab help`.
+import { LabError } from '../core/errors.ts';
+import { type Args, COMMANDS, type Command } from './args.ts';
+
+/** What the help of one command says. */
+export interface CommandHelp {
+  /** The command line after `npm run lab --`. */
+  usage: string;
+  summary: string;
+  /** Each option the command takes, as shown (`--node NAME`), and what it does. */
+  options: [string, string][];
+  examples: string[];
+}
+
+const NODE = '--node NAME|@HOLDER';
+const HOLDERS = 'a node, or the node serving a role now: @db-writer, @redis-primary, @front-vip, @router-vip';
+
+/** The help of every command; a test checks it names each option the command takes. */
+export const HELP: Record<Command, CommandHelp> = {
+  render: {
+    usage: 'render',
+    summary: 'validate the lab file and write .lab/<lab>/Vagrantfile',
+    options: [],
+    examples: ['npm run lab:render -- --lab tp', 'npm run lab -- render --lab ./mine/lab.yaml'],
+  },
+  up: {
+    usage: 'up [--only ROLES] [--machines-only]',
+    summary: 'bring the machines up and provision every role (resumes an interrupted run)',
+    options: [
+      ['--only ROLES', 'only the nodes with these roles, comma-separated (e.g. db,router)'],
+      ['--machines-only', 'bring machines up and stop before provisioning (classroom mode)'],
+    ],
+    examples: [
+      'npm run lab:up',
+      'npm run lab:up -- --lab tp --only db,router',
+      'npm run lab:up -- --machines-only',
+    ],
+  },
+  verify: {
+    usage: 'verify',
+    summary: 'run every check and say what passes, fails or was skipped (and why)',
+    options: [],
+    examples: ['npm run lab:verify', 'npm run lab:verify -- --json'],
+  },
+  drill: {
+    usage: 'drill --halt NODE | --halt-role ROLE | --all | --power-cycle [options]',
+    summary: 'halt machines under traffic and measure what users saw; a failed drill writes a logs bundle',
+    options: [
+      ['--halt NODE', 'power-cut this node'],
+      ['--halt-role ROLE', 'power-cut the node serving this role now (db, lb, router, redis, ...)'],
+      ['--all', 'every node in turn (the guard says which it refuses)'],
+      ['--power-cycle', 'the whole lab down and up'],
+      ['--graceful', 'a clean shutdown instead of a power cut'],
+      ['--observe SECONDS', 'how long the node stays down before it is started again (default 30)'],
+      ['--rate N', 'requests per second from the client (default 10)'],
+      ['--force', 'run even when the guard refuses'],
+    ],
+    examples: [
+      'npm run lab:drill -- --halt web1',
+      'npm run lab:drill -- --halt-role db',
+      'npm run lab:drill -- --halt db1 --observe 60 --rate 20',
+    ],
+  },
+  status: {
+    usage: 'status',
+    summary: "show each machine's state (answers without any machine running)",
+    options: [],
+    examples: ['npm run lab:status', 'npm run lab:status -- --json'],
+  },
+  halt: {
+    usage: `halt ${NODE} [--force]`,
+    summary: 'halt one machine (a power cut with --force)',
+    options: [
+      [NODE, HOLDERS],
+      ['--force', 'a power cut instead of a clean shutdown'],
+    ],
+    examples: ['npm run lab:halt -- --node db2', 'npm run lab:halt -- --node @db-writer --force'],
+  },
+  start: {
+    usage: 'start --node NAME',
+    summary: 'start a halted machine again',
+    options: [['--node NAME', 'the node']],
+    examples: ['npm run lab:start -- --node db2'],
+  },
+  ssh: {
+    usage: `ssh ${NODE} [-- COMMAND ARGS...]`,
+    summary: 'a shell on a node, or run one command there and exit with its exit code',
+    options: [
+      [NODE, HOLDERS],
+      ['-- COMMAND ARGS...', 'run this command (each argument stays one argument on the node)'],
+    ],
+    examples: [
+      'npm run lab:ssh -- --node web1',
+      'npm run lab:ssh -- --node @db-writer -- mysql -e "SHOW STATUS LIKE \'wsrep_%\'"',
+      'npm run lab:ssh -- --node @front-vip -- journalctl -u keepalived -n 20',
+    ],
+  },
+  down: {
+    usage: 'down',
+    summary: 'halt every machine (the lab comes back with `up`)',
+    options: [],
+    examples: ['npm run lab:down'],
+  },
+  destroy: {
+    usage: 'destroy',
+    summary: 'remove the machines and everything the tool made for the lab (drill reports stay)',
+    options: [],
+    examples: ['npm run lab:destroy', 'npm run lab:destroy -- --lab tp'],
+  },
+  creds: {
+    usage: 'creds',
+    summary: "show the lab's generated passwords",
+    options: [],
+    examples: ['npm run lab:creds', 'npm run lab:creds -- --json'],
+  },
+  logs: {
+    usage: `logs [--since DURATION] [${NODE}]`,
+    summary:
+      'write .lab/<lab>/logs-<stamp>.tar.gz: per node the journal, role logs, rendered configs and the tool log, secrets redacted',
+    options: [
+      ['--since DURATION', 'the journal of the last 30s, 10m, 2h or 1d (default: since boot)'],
+      [NODE, `only this node (default: every node); ${HOLDERS}`],
+    ],
+    examples: ['npm run lab:logs', 'npm run lab:logs -- --since 10m --node db1'],
+  },
+  graph: {
+    usage: 'graph [--watch]',
+    summary:
+      "the lab's topology as Mermaid (printed) and .lab/<lab>/graph.svg, with the live state of a running lab",
+    options: [['--watch', 'redraw it in the terminal every 2 s until Ctrl-C']],
+    examples: ['npm run lab:graph', 'npm run lab:graph -- --watch', 'npm run lab:graph -- --json'],
+  },
+  box: {
+    usage: 'box build [--force]',
+    summary: 'build the offline Debian 12 libvirt box with every package preinstalled (root)',
+    options: [['--force', 'build again even when a box of the same packages exists']],
+    examples: ['sudo npm run lab:box'],
+  },
+  help: {
+    usage: 'help [COMMAND]',
+    summary: 'the commands, or the usage, options and examples of one',
+    options: [],
+    examples: ['npm run lab -- help', 'npm run lab -- help ssh', 'npm run lab -- ssh --help'],
+  },
+};
+
+/** Options every command takes. */
+export const GLOBAL_HELP: [string, string][] = [
+  ['--lab NAME|FILE', 'a lab from labs/ (default full-ha, or $LAB) or a path to a lab.yaml'],
+  ['--provider P', "vagrant, nspawn or auto (default: the lab's provider, else auto)"],
+  ['--json', 'machine-readable results on stdout'],
+  ['--debug', 'stack traces on errors'],
+  ['-h, --help', 'this help'],
+];
+
+const EXITS =
+  'Exit codes: 0 ok, 1 a check/drill failed or the lab file is invalid, 2 usage, 3 host not ready, 130 interrupted.';
+
+function table(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([k]) => k.length), 20);
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+}
+
+/** The help of one command. */
+export function commandHelp(command: Command): string {
+  const h = HELP[command];
+  return [
+    `Usage: npm run lab -- ${h.usage} [--lab NAME|FILE] [--provider P] [--json]`,
+    '',
+    h.summary,
+    ...(h.options.length > 0 ? ['', 'Options', ...table(h.options)] : []),
+    '',
+    'Options of every command',
+    ...table(GLOBAL_HELP),
+    '',
+    'Examples',
+    ...h.examples.map((e) => `  ${e}`),
+  ].join('\n');
+}
+
+/** The list of commands, for `lab help` and `lab` alone. */
+export function generalHelp(): string {
+  const commands = (Object.keys(HELP) as Command[]).map((c): [string, string] => [
+    c === 'box' ? 'box build' : c,
+    HELP[c].summary,
+  ]);
+  return [
+    'Usage: npm run lab -- <command> [options]',
+    '',
+    'Commands',
+    ...table(commands),
+    '',
+    'Options of every command',
+    ...table(GLOBAL_HELP),
+    '',
+    '`npm run lab -- help COMMAND` (or COMMAND --help) shows its options and examples.',
+    EXITS,
+  ].join('\n');
+}
+
+/** What `lab help [COMMAND]`, `lab COMMAND --help` and `lab` alone print. */
+export function helpFor(args: Pick<Args, 'command' | 'rest'>): string {
+  const topic = args.command === 'help' ? args.rest[0] : args.command;
+  if (topic === undefined) return generalHelp();
+  if (!(COMMANDS as readonly string[]).includes(topic))
+    throw new LabError('USAGE', `Unknown command '${topic}'`, { hint: 'npm run lab -- help' });
+  return commandHelp(topic as Command);
+}
