@@ -50,7 +50,7 @@ export async function runDrill(
     ctx.remote,
     client,
     `${plan.label}-${Date.now().toString(36)}`,
-    { rate: s.rate, maxS, dav: 'access' in s.dav ? s.dav.access : undefined },
+    { scenario: 'drill', rate: s.rate, maxS, dav: 'access' in s.dav ? s.dav.access : undefined },
   );
   const ex = await exercise(ctx, plan, s, traffic);
   ex.notes.unshift(

@@ -1,11 +1,24 @@
 // The shapes drills pass around: one request record, one drill's result, the whole report.
 
+/** The drill mix's requests; dav-put and dav-get: Nextcloud WebDAV (only when Nextcloud is installed). */
+export type DrillKind = 'read' | 'session' | 'write' | 'readback' | 'dav-put' | 'dav-get';
+/** The load test users' steps (provision/files/client/traffic-users.php). */
+export type LoadKind =
+  | 'login'
+  | 'logout'
+  | 'upload'
+  | 'download'
+  | 'delete'
+  | 'doc-create'
+  | 'doc-write'
+  | 'doc-read'
+  | 'doc-delete';
+
 /** One request of the traffic generator, as written by provision/files/client/traffic.php. */
 export interface RequestRecord {
-  /** Sequence number within one generator run. */
+  /** Sequence number within one generator run: with the run id, the X-Lab-Run header HAProxy logged. */
   seq: number;
-  /** dav-put and dav-get: Nextcloud WebDAV (only when Nextcloud is installed). */
-  kind: 'read' | 'session' | 'write' | 'readback' | 'dav-put' | 'dav-get';
+  kind: DrillKind | LoadKind;
   /** Start and end, ms since the epoch (the client's clock). */
   t: number;
   end: number;
@@ -21,6 +34,12 @@ export interface RequestRecord {
   sha256?: string;
   /** Session requests: the counter the server returned. */
   counter?: number;
+  /** The web node's own time for the request (Apache's %D, X-Lab-Web-Time), in microseconds. */
+  webUs?: number;
+  /** Bytes sent and received (bodies). */
+  bytes?: number;
+  /** Load test: the virtual user (0-based) that sent it. */
+  user?: number;
 }
 
 /** A write the server acknowledged: it must be present and identical after every drill. */

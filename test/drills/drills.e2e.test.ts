@@ -1,7 +1,7 @@
 // Drills end to end on nspawn: power cuts of web1, the Galera writer, storage1 and the lb holding the
 // VIP, then a whole-lab power cycle, each under traffic, each proving no acknowledged write was lost
 // and that the lab came back with every check passing. Modest in time: 15 s of fault per drill.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/core/model.ts';
@@ -54,7 +54,9 @@ describe.skipIf(skipReason)(`drills on nspawn${skipReason ? ` (skipped: ${skipRe
   }
 
   it('the client runs the PHP of the generator and of the WebDAV read-back (php -l)', async () => {
-    for (const f of ['traffic.php', 'dav-files.php']) {
+    const sources = readdirSync(join(REPO_ROOT, 'provision/files/client')).filter((f) => f.endsWith('.php'));
+    expect(sources).toContain('traffic-users.php');
+    for (const f of sources) {
       await ctx.remote.put('client', `/tmp/${f}`, readFileSync(join(REPO_ROOT, 'provision/files/client', f)));
       const r = await ctx.remote.exec('client', ['php', '-l', `/tmp/${f}`]);
       expect(r.stdout + r.stderr, f).toMatch(/No syntax errors/);
