@@ -36,21 +36,22 @@ export interface Account {
   password: string;
 }
 
+/** Closed-loop users of a load scenario, one per account. */
+export interface UsersPlan {
+  scenario: 'transfer' | 'activity';
+  accounts: Account[];
+  /** Per user; 0: until the duration is over. */
+  iterations: number;
+  sizeBytes: number;
+  rampS: number;
+  thinkS: number;
+  seed: number;
+  /** Per request. */
+  timeoutS: number;
+}
+
 /** What the generator runs: the drill mix, or closed-loop users of a load scenario. */
-export type TrafficPlan =
-  | { scenario: 'drill'; rate: number; dav?: DavAccess }
-  | {
-      scenario: 'transfer' | 'activity';
-      accounts: Account[];
-      /** Per user; 0: until the duration is over. */
-      iterations: number;
-      sizeBytes: number;
-      rampS: number;
-      thinkS: number;
-      seed: number;
-      /** Per request. */
-      timeoutS: number;
-    };
+export type TrafficPlan = { scenario: 'drill'; rate: number; dav?: DavAccess } | UsersPlan;
 
 /** Writes credentials to a root-only file on the node (never argv, which `ps` shows). */
 export async function putDavFile(remote: Remote, node: string, path: string, dav: DavAccess): Promise<void> {
