@@ -1,4 +1,5 @@
 // The shapes drills pass around: one request record, one drill's result, the whole report.
+import type { DrillLoad, LoadSpec } from '../load/types.ts';
 
 /** The drill mix's requests; dav-put and dav-get: Nextcloud WebDAV (only when Nextcloud is installed). */
 export type DrillKind = 'read' | 'session' | 'write' | 'readback' | 'dav-put' | 'dav-get';
@@ -100,7 +101,9 @@ export interface DrillResult {
   notes: string[];
   error?: string;
   ok: boolean;
-  files: { records?: string; svg?: string };
+  /** With --load: what the load beside the drill saw. */
+  load?: DrillLoad;
+  files: { records?: string; svg?: string; loadRecords?: string; loadSvg?: string };
 }
 
 export interface DrillReport {
@@ -111,6 +114,8 @@ export interface DrillReport {
   drills: DrillResult[];
   /** Nodes --all left out because the guard refused them. */
   refused: { node: string; reasons: string[] }[];
+  /** About the series as a whole (e.g. the load's accounts). */
+  notes: string[];
   files: { json?: string; markdown?: string };
 }
 
@@ -125,4 +130,6 @@ export interface DrillOptions {
   observeMs?: number;
   /** Requests per second from the client (default 10). */
   rate?: number;
+  /** A load (closed-loop Nextcloud users) beside each drill's traffic. */
+  load?: LoadSpec;
 }
