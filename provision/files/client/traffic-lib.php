@@ -131,7 +131,9 @@ function run_engine(Scenario $s, $out, string $stop, ?string $progress, bool $mu
         if ($now >= $nextProgress) { write_progress($progress, $p, false); $nextProgress = $now + 1; }
         if (($halt || $s->finished($now)) && !$inflight) break;
         $wait = $halt ? 0.05 : max(0.0, min(0.05, $s->wait(microtime(true))));
-        if (curl_multi_select($mh, $wait) === -1) usleep((int)($wait * 1e6));
+        // curl_multi_select (curl_multi_wait) returns at once when no transfer has a socket to wait
+        // on, e.g. every user thinking: sleep instead, or the loop spins a core between requests.
+        if (!$inflight || curl_multi_select($mh, $wait) === -1) usleep((int)($wait * 1e6));
     }
     write_progress($progress, $p, true);
 }
