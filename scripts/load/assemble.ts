@@ -71,6 +71,7 @@ export function assembleLoad(
     durationS: Math.round(spanS(records) * 10) / 10,
     requests: { total, failed, failedPct: total === 0 ? 0 : Math.round((failed / total) * 10000) / 100 },
     byStatus: countByStatus(records),
+    failedByStatus: countByStatus(records.filter((r) => !r.ok)),
     operations: operations(records),
     throughput: throughput(records),
     tiers,

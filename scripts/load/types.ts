@@ -109,6 +109,8 @@ export interface LoadReport {
   requests: { total: number; failed: number; failedPct: number };
   /** Every answer by HTTP status ('0': no HTTP answer). */
   byStatus: Record<string, number>;
+  /** The failed ones by HTTP status (a 200 with a wrong checksum is a failed 200). */
+  failedByStatus: Record<string, number>;
   operations: OpStats[];
   throughput: { requestsPerS: number; mibPerS: number };
   /** null when no lb logged the run's requests (the notes say why). */

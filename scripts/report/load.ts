@@ -11,7 +11,7 @@ const counts = (c: Record<string, number>) => {
 
 /**
  * The --json document, a stable shape: { ok, lab, scenario, users, durationS, requests: { total,
- * failed }, byStatus, operations: [{ op, requests, failed, ms: { p50, p95, p99, max }, mib }],
+ * failed }, byStatus, failedByStatus, operations: [{ op, requests, failed, ms: { p50, p95, p99, max }, mib }],
  * throughput: { requestsPerS, mibPerS }, tiers: [{ op, matched, p50, p95 }] | null, generator, files }.
  */
 export function loadSummary(r: LoadReport) {
@@ -23,6 +23,7 @@ export function loadSummary(r: LoadReport) {
     durationS: r.durationS,
     requests: { total: r.requests.total, failed: r.requests.failed },
     byStatus: r.byStatus,
+    failedByStatus: r.failedByStatus,
     operations: r.operations.map((o) => ({
       op: o.op,
       requests: o.requests,
@@ -58,7 +59,7 @@ export function loadTerminal(r: LoadReport): string[] {
     lines.push(
       `  ${o.op.padEnd(10)} ${String(o.requests).padStart(6)} requests, ${o.failed} failed, p50/p95/p99/max ${fmtMs(o.ms)}`,
     );
-  lines.push(`  by status: ${counts(r.byStatus)}`);
+  lines.push(`  by status: ${counts(r.byStatus)}; failed: ${counts(r.failedByStatus)}`);
   if (r.tiers)
     for (const t of r.tiers.rows)
       lines.push(
@@ -131,6 +132,7 @@ export function renderLoadMarkdown(r: LoadReport): string {
     `| duration | ${r.durationS} s |`,
     `| throughput | ${r.throughput.requestsPerS} requests/s, ${r.throughput.mibPerS} MiB/s |`,
     `| answers by status | ${counts(r.byStatus)} |`,
+    `| failed by status | ${counts(r.failedByStatus)} |`,
     `| generator on the client | ${r.generator.cpuPct ?? 'n/a'} % of one core, ${r.generator.peakMiB ?? 'n/a'} MiB peak |`,
     '',
     '## Latency per operation',

@@ -72,6 +72,7 @@ describe('load report', () => {
       'durationS',
       'requests',
       'byStatus',
+      'failedByStatus',
       'operations',
       'throughput',
       'tiers',
@@ -98,6 +99,8 @@ describe('load report', () => {
     const md = renderLoadMarkdown(report);
     expect(md).toContain('Result: FAIL (1 of 30 requests failed)');
     expect(md).toContain('| answers by status | 200 9, 201 10, 204 10, 503 1 |');
+    expect(md).toContain('| failed by status | 503 1 |');
+    expect(loadSummary(report).failedByStatus).toEqual({ '503': 1 });
     expect(md).toContain('| download | 10 | 1 | 50 | 50 | 50 | 50 | 10 |');
     expect(md).toContain(
       '| upload | 10 | 50 / 50 | 10 / 10 | 0 / 0 | 0 / 0 | 1 / 1 | 30 / 30 | 20 / 20 | 40 / 40 |',
