@@ -48,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
       return cmd.withLab(args, async (ctx) =>
         (await import('./cli/graph.ts')).graphCommand(ctx, args, progress, out, abort.signal),
       );
+    case 'load':
+      return cmd.withLab(args, async (ctx) =>
+        (await import('./cli/load.ts')).loadCommand(ctx, args, progress, out, abort.signal),
+      );
     case 'box':
       return (await import('./cli/box.ts')).boxCommand(args, progress, out);
   }

@@ -1,6 +1,8 @@
 // Parses the `lab` command line into a command and its options; no I/O.
+import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { LabError } from '../core/errors.ts';
+import { LOAD_SCENARIOS, type LoadScenario, type LoadSpec } from '../load/types.ts';
 
 /** Every `lab` command, in the order help lists them. */
 export const COMMANDS = [
@@ -8,6 +10,7 @@ export const COMMANDS = [
   'up',
   'verify',
   'drill',
+  'load',
   'status',
   'halt',
   'start',
@@ -36,6 +39,16 @@ const OPTIONS = {
   graceful: { type: 'boolean' },
   observe: { type: 'string' },
   rate: { type: 'string' },
+  load: { type: 'string' },
+  scenario: { type: 'string' },
+  users: { type: 'string' },
+  duration: { type: 'string' },
+  iterations: { type: 'string' },
+  size: { type: 'string' },
+  ramp: { type: 'string' },
+  think: { type: 'string' },
+  seed: { type: 'string' },
+  keep: { type: 'boolean' },
   force: { type: 'boolean' },
   since: { type: 'string' },
   watch: { type: 'boolean' },
@@ -54,7 +67,8 @@ export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   render: [],
   up: ['only', 'machines-only'],
   verify: [],
-  drill: ['halt', 'halt-role', 'all', 'power-cycle', 'graceful', 'observe', 'rate', 'force'],
+  drill: ['halt', 'halt-role', 'all', 'power-cycle', 'graceful', 'observe', 'rate', 'load', 'users', 'force'],
+  load: ['scenario', 'users', 'duration', 'iterations', 'size', 'ramp', 'think', 'seed', 'keep'],
   status: [],
   halt: ['node', 'force'],
   start: ['node'],
@@ -88,6 +102,17 @@ export interface Args {
   graceful: boolean;
   observeS?: number;
   rate?: number;
+  /** drill: the load scenario to run beside it. */
+  load?: LoadScenario;
+  scenario?: string;
+  users?: number;
+  durationS?: number;
+  iterations?: number;
+  sizeBytes?: number;
+  rampS?: number;
+  thinkS?: number;
+  seed?: number;
+  keep: boolean;
   force: boolean;
   /** logs: the journal of the last this many seconds. */
   sinceS?: number;
@@ -136,6 +161,16 @@ export function parse(argv: string[]): Args {
     graceful: v.graceful ?? false,
     observeS: number('--observe', v.observe, 1, 600),
     rate: number('--rate', v.rate, 1, 50),
+    load: v.load === undefined ? undefined : scenario('--load', v.load),
+    scenario: v.scenario === undefined ? undefined : scenario('--scenario', v.scenario),
+    users: integer('--users', v.users, 1, 200),
+    durationS: number('--duration', v.duration, 1, 3600),
+    iterations: integer('--iterations', v.iterations, 1, 100_000),
+    sizeBytes: v.size === undefined ? undefined : parseSize(v.size),
+    rampS: number('--ramp', v.ramp, 0, 600),
+    thinkS: number('--think', v.think, 0, 60),
+    seed: integer('--seed', v.seed, 0, 2 ** 31 - 1),
+    keep: v.keep ?? false,
     force: v.force ?? false,
     sinceS: v.since === undefined ? undefined : parseDuration('--since', v.since),
     watch: v.watch ?? false,
@@ -158,6 +193,72 @@ function number(flag: string, value: string | undefined, min: number, max: numbe
   if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
     throw new LabError('USAGE', `${flag} must be a number from ${min} to ${max}, not '${value}'`);
   return n;
+}
+
+/** A whole number within [min, max], or undefined when not given. */
+function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  const n = number(flag, value, min, max);
+  if (n !== undefined && !Number.isInteger(n))
+    throw new LabError('USAGE', `${flag} must be a whole number from ${min} to ${max}, not '${value}'`);
+  return n;
+}
+
+function scenario(flag: string, value: string): LoadScenario {
+  if (!(LOAD_SCENARIOS as readonly string[]).includes(value))
+    throw new LabError('USAGE', `${flag} must be ${LOAD_SCENARIOS.join(' or ')}, not '${value}'`);
+  return value as LoadScenario;
+}
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+};
+export const MAX_SIZE = 64 * 1024 ** 2;
+
+/** A size such as 4096, 512KiB, 1MiB or 2MB (KiB/MiB are powers of 1024, kB/MB of 1000), in bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = UNITS[(m?.[2] || 'b').toLowerCase()];
+  const bytes = m && unit ? Math.round(Number(m[1]) * unit) : Number.NaN;
+  if (!(bytes >= 1 && bytes <= MAX_SIZE))
+    throw new LabError(
+      'USAGE',
+      `--size must be from 1 B to 64 MiB, e.g. 1MiB, 512KiB or 4096, not '${text}'`,
+    );
+  return bytes;
+}
+
+// Each user holds its file (twice, with curl's copy) while it uploads: keep the client's memory safe.
+const MAX_IN_FLIGHT = 128 * 1024 ** 2;
+
+/** The load `lab load` (or `lab drill --load`) runs: the options with their defaults, checked together. */
+export function loadSpec(args: Args, forDrill = false): LoadSpec {
+  const sizeBytes = args.sizeBytes ?? 1024 ** 2;
+  const users = args.users ?? 10;
+  const scenario = (forDrill ? args.load : args.scenario) ?? 'transfer';
+  if (scenario === 'transfer' && users * sizeBytes > MAX_IN_FLIGHT)
+    throw new LabError(
+      'USAGE',
+      `--users ${users} x --size ${sizeBytes} B is more than 128 MiB: the client holds each user's file in memory while it uploads`,
+      { hint: 'Fewer users or smaller files.' },
+    );
+  return {
+    scenario: scenario as LoadScenario,
+    users,
+    // A drill's load runs until the drill stops it; a load test for --duration, or its iterations.
+    durationS: forDrill ? undefined : (args.durationS ?? (args.iterations ? undefined : 60)),
+    iterations: forDrill ? undefined : args.iterations,
+    sizeBytes,
+    rampS: args.rampS ?? 0,
+    thinkS: args.thinkS ?? 1,
+    seed: args.seed ?? randomInt(1, 2 ** 31 - 1),
+    keep: args.keep,
+  };
 }
 
 const UNIT_S: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600, d: 86400 };

@@ -3,7 +3,7 @@ import { EXIT, LabError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import { jsonSummary, runDrills, terminalLines } from '../drills/index.ts';
 import type { LabContext } from '../engine/context.ts';
-import type { Args } from './args.ts';
+import { type Args, loadSpec } from './args.ts';
 
 export async function drillCommand(
   ctx: LabContext,
@@ -16,6 +16,14 @@ export async function drillCommand(
       hint: 'e.g. npm run lab:drill -- --halt web1',
     });
   }
+  if (!args.load && (args.users !== undefined || args.scenario !== undefined))
+    throw new LabError(
+      'USAGE',
+      'drill takes --users (and the other load options) only with --load SCENARIO',
+      {
+        hint: 'e.g. npm run lab:drill -- --halt web1 --load activity --users 10',
+      },
+    );
   const report = await runDrills(
     ctx,
     {
@@ -27,6 +35,7 @@ export async function drillCommand(
       observeMs: args.observeS === undefined ? undefined : args.observeS * 1000,
       rate: args.rate,
       force: args.force,
+      load: args.load ? loadSpec(args, true) : undefined,
     },
     progress,
   );

@@ -53,12 +53,37 @@ export const HELP: Record<Command, CommandHelp> = {
       ['--graceful', 'a clean shutdown instead of a power cut'],
       ['--observe SECONDS', 'how long the node stays down before it is started again (default 30)'],
       ['--rate N', 'requests per second from the client (default 10)'],
+      ['--load SCENARIO', "run a load (transfer or activity) beside the drill's traffic"],
+      ['--users N', 'with --load: virtual users, each a Nextcloud account made for the run (default 10)'],
       ['--force', 'run even when the guard refuses'],
     ],
     examples: [
       'npm run lab:drill -- --halt web1',
       'npm run lab:drill -- --halt-role db',
       'npm run lab:drill -- --halt db1 --observe 60 --rate 20',
+      'npm run lab:drill -- --halt web1 --load activity --users 10',
+    ],
+  },
+  load: {
+    usage: 'load [--scenario transfer|activity] [options]',
+    summary: 'Nextcloud users uploading, downloading and editing through the front, measured',
+    options: [
+      [
+        '--scenario S',
+        'transfer (upload, download, check, delete files) or activity (log in, create, write, read and delete a .docx, log out); default transfer',
+      ],
+      ['--users N', 'virtual users, each a Nextcloud account made for the run (default 10)'],
+      ['--duration SECONDS', 'how long users start new iterations (default 60)'],
+      ['--iterations N', 'iterations per user (with --duration: whichever ends first)'],
+      ['--size SIZE', 'transfer file size, e.g. 1MiB, 512KiB, 2MB, 4096 (default 1MiB, at most 64MiB)'],
+      ['--ramp SECONDS', 'start the users spread over this time (default 0)'],
+      ['--think SECONDS', "mean pause between a user's requests (default 1)"],
+      ['--seed N', 'seed of the random files and documents (default: random, reported)'],
+      ['--keep', "keep the run's Nextcloud users and their files"],
+    ],
+    examples: [
+      'npm run lab:load -- --scenario transfer --users 20 --duration 120 --size 1MiB',
+      'npm run lab:load -- --scenario activity --users 20 --duration 120 --json',
     ],
   },
   status: {

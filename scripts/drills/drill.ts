@@ -1,12 +1,16 @@
 // One drill, read top to bottom: traffic -> inject -> observe -> recover (always) -> verify.
 import type { Progress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
+import { drillLoad } from '../load/assemble.ts';
+import { loadPlan } from '../load/run.ts';
+import type { LoadSpec } from '../load/types.ts';
 import { measureDetection } from './detect.ts';
 import { inject, recover } from './fault.ts';
 import { assemble, type Exercise } from './judge.ts';
 import { ackedWrites } from './metrics.ts';
 import type { DrillPlan } from './plan.ts';
 import {
+  type Account,
   type DavAccess,
   davAccess,
   fetchRecords,
@@ -30,6 +34,8 @@ export interface DrillSettings {
   /** Nextcloud's WebDAV for PUT/GET traffic, or why there is none (no Nextcloud installed). */
   /** note: how the traffic authenticates (an app password, or why the account password). */
   dav: { access: DavAccess; note?: string } | { off: string };
+  /** A load beside the drill's own traffic, as these accounts. */
+  load?: { spec: LoadSpec; accounts: Account[] };
 }
 
 const LEAD_MS = 5000; // traffic before the fault: the baseline every gap is measured against
@@ -43,23 +49,34 @@ export async function runDrill(
   plan: DrillPlan,
   ledger: AckedWrite[],
   s: DrillSettings,
-): Promise<{ result: DrillResult; records: RequestRecord[] }> {
+): Promise<{ result: DrillResult; records: RequestRecord[]; loadRecords: RequestRecord[] }> {
   const client = trafficNode(ctx.lab, await ctx.running());
   const maxS = Math.ceil((LEAD_MS + s.observeMs + s.recoverDeadlineMs + TAIL_MS) / 1000) + 120;
-  const traffic = await startTraffic(
-    ctx.lab,
-    ctx.remote,
-    client,
-    `${plan.label}-${Date.now().toString(36)}`,
-    { rate: s.rate, maxS, dav: 'access' in s.dav ? s.dav.access : undefined },
-  );
-  const ex = await exercise(ctx, plan, s, traffic);
+  const tag = `${plan.label}-${Date.now().toString(36)}`;
+  const traffic = await startTraffic(ctx.lab, ctx.remote, client, tag, {
+    scenario: 'drill',
+    rate: s.rate,
+    maxS,
+    dav: 'access' in s.dav ? s.dav.access : undefined,
+  });
+  // The load is the same engine with its users' scenario, one more process on the client.
+  const load = s.load
+    ? await startTraffic(ctx.lab, ctx.remote, client, `${tag}-load`, {
+        ...loadPlan(s.load.spec, s.load.accounts),
+        maxS,
+      }).catch(async (e) => {
+        await stopTraffic(ctx.remote, traffic);
+        throw e;
+      })
+    : undefined;
+  const ex = await exercise(ctx, plan, s, traffic, load);
   ex.notes.unshift(
     'access' in s.dav
       ? `WebDAV traffic: PUT and GET of files through Nextcloud${s.dav.note ?? ''}, each acknowledged PUT read back after the drill`
       : `WebDAV traffic: none (${s.dav.off})`,
   );
   const { records } = await fetchRecords(ctx.remote, traffic);
+  const loadRecords = load ? await loadRecordsOf(ctx, load, ex.notes) : [];
   const acked = ackedWrites(records);
   ledger.push(...acked);
   const readBack = 'access' in s.dav ? s.dav.access : davAccess(ctx.lab, ctx.secrets);
@@ -68,21 +85,37 @@ export async function runDrill(
     plan.scenario === 'power-cycle'
       ? null
       : await measureDetection(ctx.lab, ctx.remote, await ctx.running(), plan.nodes[0]!, ex.times.inject);
-  return {
-    result: assemble(ctx.lab, plan, ex, records, lost, detect, {
-      checked: ledger.length,
-      thisDrill: acked.length,
-    }),
-    records,
-  };
+  const result = assemble(ctx.lab, plan, ex, records, lost, detect, {
+    checked: ledger.length,
+    thisDrill: acked.length,
+  });
+  if (s.load)
+    result.load = drillLoad(
+      s.load.spec,
+      loadRecords,
+      ex.times.inject,
+      ex.times.recovered ?? ex.times.trafficEnd,
+    );
+  return { result, records, loadRecords };
 }
 
-/** Inject, observe, recover in a finally, a tail of traffic, then the generator stopped by PID. */
+// The load's records; unreadable ones leave the load unmeasured, not the drill failed.
+async function loadRecordsOf(ctx: LabContext, run: TrafficRun, notes: string[]): Promise<RequestRecord[]> {
+  try {
+    return (await fetchRecords(ctx.remote, run)).records;
+  } catch (e) {
+    notes.push(`could not read the load's records: ${message(e)}`);
+    return [];
+  }
+}
+
+/** Inject, observe, recover in a finally, a tail of traffic, then the generators stopped by PID. */
 async function exercise(
   ctx: LabContext,
   plan: DrillPlan,
   s: DrillSettings,
   traffic: TrafficRun,
+  load?: TrafficRun,
 ): Promise<Exercise> {
   const ex: Exercise = {
     times: { trafficStart: traffic.started, trafficEnd: 0, inject: 0, restart: 0, recovered: null },
@@ -107,8 +140,12 @@ async function exercise(
   } catch (e) {
     ex.error ??= message(e);
   } finally {
-    await stopTraffic(ctx.remote, traffic).catch((e) =>
-      ex.notes.push(`stopping the traffic generator: ${message(e)}`),
+    await Promise.all(
+      [traffic, ...(load ? [load] : [])].map((run) =>
+        stopTraffic(ctx.remote, run).catch((e) =>
+          ex.notes.push(`stopping the traffic generator ${run.runId}: ${message(e)}`),
+        ),
+      ),
     );
     ex.times.trafficEnd = Date.now();
   }

@@ -1,20 +1,26 @@
 // `lab drill`: plans the drills, runs each from a steady state, and writes JSON, Markdown and SVG reports.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nextcloudChecks } from '../checks/nextcloud.ts';
 import type { VerifyReport } from '../checks/run.ts';
+import { runChecks } from '../checks/run.ts';
 import { isLabError } from '../core/errors.ts';
 import { type Progress, silentProgress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
+import { requireNextcloud } from '../load/assemble.ts';
+import { withAccounts } from '../load/run.ts';
+import { series } from '../load/stats.ts';
 import { collectAfterFailure } from '../logs/bundle.ts';
 import { drillFileName, jsonSummary, renderMarkdown } from '../report/drills.ts';
+import { renderLoadChart } from '../report/load-svg.ts';
 import { renderTimeline } from '../report/svg.ts';
 import { createAppPassword, revokeAppPassword } from './apppassword.ts';
 import { type DrillSettings, runDrill } from './drill.ts';
 import { findHolder, servedNow } from './holders.ts';
 import { loadLedger, saveLedger } from './ledger.ts';
-import { planDrills } from './plan.ts';
+import { type DrillPlan, planDrills } from './plan.ts';
 import { type DavAccess, davAccess, trafficNode } from './traffic.ts';
-import type { AckedWrite, DrillOptions, DrillReport } from './types.ts';
+import type { AckedWrite, DrillOptions, DrillReport, DrillResult, RequestRecord } from './types.ts';
 import { requireSteadyState } from './verify.ts';
 
 export { jsonSummary, terminalLines } from '../report/drills.ts';
@@ -43,6 +49,7 @@ export async function runDrills(
     startedAt,
     drills: [],
     refused,
+    notes: [],
     files: {},
   };
   const settings: DrillSettings = {
@@ -53,18 +60,65 @@ export async function runDrills(
     progress,
     dav: { off: 'not checked yet' },
   };
-  const client = trafficNode(ctx.lab, running);
-  const ledger: AckedWrite[] = await loadLedger(ctx.remote, client);
-  let stopped = false;
-  let appAccess: DrillSettings['dav'] | undefined;
   const stamp = startedAt.replace(/[:.]/g, '-');
   mkdirSync(ctx.paths.reports, { recursive: true });
+  let stopped: boolean;
+  const load = opts.load;
+  if (load) {
+    // The load goes through Nextcloud: refuse before any drill when it cannot, with the checks' reason.
+    requireNextcloud(await runChecks(ctx, nextcloudChecks, { timeoutMs: 60_000 }));
+    progress.phase('load', `${load.scenario}, ${load.users} users beside each drill`);
+    stopped = await withAccounts(
+      ctx,
+      load,
+      `load-${Date.now().toString(36)}`,
+      progress,
+      report.notes,
+      (accounts) =>
+        drillSeries(ctx, opts, plans, report, { ...settings, load: { spec: load, accounts } }, stamp),
+    );
+  } else stopped = await drillSeries(ctx, opts, plans, report, settings, stamp);
+  report.ok = report.drills.length > 0 && report.drills.every((d) => d.ok) && !stopped;
+  return writeReport(report, join(ctx.paths.reports, `drill-${stamp}`));
+}
+
+/** Runs the planned drills in turn, each from a steady state; true when one ended the series early. */
+async function drillSeries(
+  ctx: LabContext,
+  opts: DrillOptions,
+  plans: DrillPlan[],
+  report: DrillReport,
+  settings: DrillSettings,
+  stamp: string,
+): Promise<boolean> {
+  const client = trafficNode(ctx.lab, await ctx.running());
+  const app: { dav?: DrillSettings['dav'] } = {};
+  try {
+    return await eachDrill(ctx, opts, plans, report, settings, stamp, client, app);
+  } finally {
+    if (app.dav && 'access' in app.dav && !app.dav.note)
+      await revokeAppPassword(ctx.remote, client, app.dav.access);
+  }
+}
+
+async function eachDrill(
+  ctx: LabContext,
+  opts: DrillOptions,
+  plans: DrillPlan[],
+  report: DrillReport,
+  settings: DrillSettings,
+  stamp: string,
+  client: string,
+  app: { dav?: DrillSettings['dav'] },
+): Promise<boolean> {
+  const { progress } = settings;
+  const ledger: AckedWrite[] = await loadLedger(ctx.remote, client);
   for (const [i, plan] of plans.entries()) {
     progress.phase(`drill ${i + 1}/${plans.length}`, `${plan.scenario} ${plan.label} (${plan.reason})`);
     try {
       const dav = davFor(ctx, await requireSteadyState(ctx));
-      if ('access' in dav) appAccess ??= await appPasswordFor(ctx, client, dav.access);
-      settings.dav = 'access' in dav && appAccess ? appAccess : dav;
+      if ('access' in dav) app.dav ??= await appPasswordFor(ctx, client, dav.access);
+      settings.dav = 'access' in dav && app.dav ? app.dav : dav;
     } catch (e) {
       // The first drill refuses outright; a later one ends the series and keeps what was measured.
       if (i === 0 || !isLabError(e)) throw e;
@@ -74,23 +128,23 @@ export async function runDrills(
       });
       report.files.logs = await collectAfterFailure(
         ctx,
-        report.drills.at(-1)?.times.trafficStart ?? Date.parse(startedAt),
+        report.drills.at(-1)?.times.trafficStart ?? Date.parse(report.startedAt),
         `the lab was not steady before drill ${plan.label}`,
         (m) => progress.warn(m),
       );
-      stopped = true;
-      break;
+      return true;
     }
     if (opts.all && plan.scenario !== 'power-cycle') {
       const serving = await servedNow(ctx.lab, ctx.remote, await ctx.running(), plan.nodes[0]!);
       if (serving.length > 0) plan.reason = `${plan.reason}; now: ${serving.join('; ')}`;
     }
-    const { result, records } = await runDrill(ctx, plan, ledger, settings);
+    const { result, records, loadRecords } = await runDrill(ctx, plan, ledger, settings);
     await saveLedger(ctx.remote, client, ledger);
     const base = join(ctx.paths.reports, drillFileName(stamp, i, plans.length, plan.label));
     writeFileSync(`${base}.jsonl`, records.map((r) => JSON.stringify(r)).join('\n'));
     result.files = { records: `${base}.jsonl`, svg: `${base}.svg` };
     writeFileSync(`${base}.svg`, renderTimeline(result, records));
+    if (result.load) writeLoadFiles(result, loadRecords, base);
     if (!result.ok)
       result.files.logs = await collectAfterFailure(
         ctx,
@@ -99,15 +153,28 @@ export async function runDrills(
         (m) => progress.warn(m),
       );
     report.drills.push(result);
+    const fault = result.load?.fault;
     (result.ok ? progress.ok : progress.fail)(
       `${plan.scenario} ${plan.label}`,
-      `${result.requests.failed}/${result.requests.total} failed, ${result.lostWrites} lost writes`,
+      `${result.requests.failed}/${result.requests.total} failed, ${result.lostWrites} lost writes` +
+        (fault ? `; load: ${fault.failed}/${fault.requests} failed during the fault` : ''),
     );
   }
-  if (appAccess && 'access' in appAccess && !appAccess.note)
-    await revokeAppPassword(ctx.remote, client, appAccess.access);
-  report.ok = report.drills.length > 0 && report.drills.every((d) => d.ok) && !stopped;
-  return writeReport(report, join(ctx.paths.reports, `drill-${stamp}`));
+  return false;
+}
+
+// The load's records and its chart over the drill, the fault shaded from the halt to back in service.
+function writeLoadFiles(result: DrillResult, records: RequestRecord[], base: string): void {
+  const t0 = result.times.trafficStart;
+  const back = result.times.recovered ?? result.times.trafficEnd;
+  writeFileSync(`${base}-load.jsonl`, records.map((r) => JSON.stringify(r)).join('\n'));
+  const svg = renderLoadChart(series(records, t0), {
+    title: `${result.load!.scenario} load, ${result.load!.users} users, during ${result.scenario} ${result.node}`,
+    shade: { from: (result.times.inject - t0) / 1000, to: (back - t0) / 1000, label: `${result.node} out` },
+  });
+  writeFileSync(`${base}-load.svg`, svg);
+  result.files.loadRecords = `${base}-load.jsonl`;
+  result.files.loadSvg = `${base}-load.svg`;
 }
 
 // The drills' WebDAV traffic authenticates with an app password, as Nextcloud's own clients do; the

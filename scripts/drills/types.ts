@@ -1,11 +1,25 @@
 // The shapes drills pass around: one request record, one drill's result, the whole report.
+import type { DrillLoad, LoadSpec } from '../load/types.ts';
+
+/** The drill mix's requests; dav-put and dav-get: Nextcloud WebDAV (only when Nextcloud is installed). */
+export type DrillKind = 'read' | 'session' | 'write' | 'readback' | 'dav-put' | 'dav-get';
+/** The load test users' steps (provision/files/client/traffic-users.php). */
+export type LoadKind =
+  | 'login'
+  | 'logout'
+  | 'upload'
+  | 'download'
+  | 'delete'
+  | 'doc-create'
+  | 'doc-write'
+  | 'doc-read'
+  | 'doc-delete';
 
 /** One request of the traffic generator, as written by provision/files/client/traffic.php. */
 export interface RequestRecord {
-  /** Sequence number within one generator run. */
+  /** Sequence number within one generator run: with the run id, the X-Lab-Run header HAProxy logged. */
   seq: number;
-  /** dav-put and dav-get: Nextcloud WebDAV (only when Nextcloud is installed). */
-  kind: 'read' | 'session' | 'write' | 'readback' | 'dav-put' | 'dav-get';
+  kind: DrillKind | LoadKind;
   /** Start and end, ms since the epoch (the client's clock). */
   t: number;
   end: number;
@@ -21,6 +35,12 @@ export interface RequestRecord {
   sha256?: string;
   /** Session requests: the counter the server returned. */
   counter?: number;
+  /** The web node's own time for the request (Apache's %D, X-Lab-Web-Time), in microseconds. */
+  webUs?: number;
+  /** Bytes sent and received (bodies). */
+  bytes?: number;
+  /** Load test: the virtual user (0-based) that sent it. */
+  user?: number;
 }
 
 /** A write the server acknowledged: it must be present and identical after every drill. */
@@ -81,8 +101,10 @@ export interface DrillResult {
   notes: string[];
   error?: string;
   ok: boolean;
+  /** With --load: what the load beside the drill saw. */
+  load?: DrillLoad;
   /** logs: the bundle `lab logs` writes, collected when the drill failed. */
-  files: { records?: string; svg?: string; logs?: string };
+  files: { records?: string; svg?: string; loadRecords?: string; loadSvg?: string; logs?: string };
 }
 
 export interface DrillReport {
@@ -93,6 +115,8 @@ export interface DrillReport {
   drills: DrillResult[];
   /** Nodes --all left out because the guard refused them. */
   refused: { node: string; reasons: string[] }[];
+  /** About the series as a whole (e.g. the load's accounts). */
+  notes: string[];
   /** logs: the bundle collected when the series stopped because the lab was not steady. */
   files: { json?: string; markdown?: string; logs?: string };
 }
@@ -108,4 +132,6 @@ export interface DrillOptions {
   observeMs?: number;
   /** Requests per second from the client (default 10). */
   rate?: number;
+  /** A load (closed-loop Nextcloud users) beside each drill's traffic. */
+  load?: LoadSpec;
 }

@@ -1,5 +1,6 @@
 // Drill reports as JSON (the --json shape), Markdown and terminal lines: pure functions of the report.
 import type { DrillReport, DrillResult } from '../drills/types.ts';
+import { drillLoadSection } from './load.ts';
 
 const secs = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
@@ -9,7 +10,11 @@ export function drillFileName(stamp: string, index: number, count: number, label
   return `drill-${stamp}-${String(index + 1).padStart(String(count).length, '0')}-${label}`;
 }
 
-/** The --json document: { ok, drills: [{ scenario, node, requests, longestGapMs, detectMs, recoverMs, lostWrites, ok }] }. */
+/**
+ * The --json document: { ok, drills: [{ scenario, node, requests, longestGapMs, detectMs, recoverMs,
+ * lostWrites, ok }] }; with --load each drill also has load: { scenario, users, whole, fault }, each
+ * window { requests, failed, failedByStatus, ms: { p50, p95, p99, max } }.
+ */
 export function jsonSummary(report: DrillReport) {
   return {
     ok: report.ok,
@@ -22,6 +27,7 @@ export function jsonSummary(report: DrillReport) {
       recoverMs: d.recoverMs,
       lostWrites: d.lostWrites,
       ok: d.ok,
+      ...(d.load ? { load: d.load } : {}),
     })),
     refused: report.refused,
   };
@@ -33,6 +39,9 @@ export function terminalLines(report: DrillReport): string[] {
     (d) =>
       `${d.ok ? '✓' : '✗'} ${d.scenario} ${d.node}: ${d.requests.total} requests, ${d.requests.failed} failed (${d.requests.failedPct}%), ` +
       `longest gap ${secs(d.longestGapMs)}, detected ${secs(d.detectMs)}, back ${secs(d.recoverMs)}, ${d.lostWrites} lost writes` +
+      (d.load
+        ? `; ${d.load.scenario} load: ${d.load.fault.failed} of ${d.load.fault.requests} failed during the fault`
+        : '') +
       (d.error ? ` — ${d.error}` : '') +
       (d.files.logs ? `\n  logs: ${d.files.logs}` : ''),
   );
@@ -69,6 +78,8 @@ function drillSection(d: DrillResult): string[] {
   for (const t of d.targets)
     out.push(`| ${t.name} | ${t.limit} | ${t.value ?? 'n/a'} | ${t.ok ? 'yes' : 'no'} |`);
   out.push('');
+  if (d.load) out.push(...drillLoadSection(d.load));
+  if (d.files.loadSvg) out.push(`![load](${d.files.loadSvg.split('/').pop()})`, '');
   for (const [title, items] of [
     ['Lost writes', d.lost.map((l) => `${l.id}: ${l.reason}`)],
     ['Checks failing after recovery', d.failedChecks],
@@ -108,6 +119,7 @@ export function renderMarkdown(report: DrillReport): string {
     out.push(`- ${r.node} was not drilled: ${r.reasons.join('; ')} (--force runs it)`);
   if (report.refused.length > 0) out.push('');
   if (report.files.logs) out.push(`Logs of the lab when the series stopped: \`${report.files.logs}\``, '');
+  if (report.notes.length > 0) out.push(...report.notes.map((n) => `- ${n}`), '');
   for (const d of report.drills) out.push(...drillSection(d));
   return `${out.join('\n')}\n`;
 }

@@ -8,7 +8,8 @@ const TOP = 40;
 const LANE = 28;
 const COLORS = { ok: '#2e7d32', failed: '#c62828', fault: '#ffcdd2', recovery: '#fff3cd' };
 
-const esc = (s: string) =>
+/** Text for an SVG document: what a server sent may hold markup. */
+export const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Lanes: one per web node that answered, then one for requests no web node answered. */
@@ -17,13 +18,14 @@ export function lanes(records: RequestRecord[]): string[] {
   return [...webs, 'no answer'];
 }
 
-function axis(t0: number, t1: number, x: (t: number) => number, bottom: number): string[] {
+/** The time axis: a grid line and a seconds label every 1-600 s, about 12 in all, from TOP to bottom. */
+export function axis(t0: number, t1: number, x: (t: number) => number, bottom: number, top = TOP): string[] {
   const span = t1 - t0;
   const step = [1, 2, 5, 10, 15, 30, 60, 120, 300].find((s) => span / (s * 1000) <= 12) ?? 600;
   const out: string[] = [];
   for (let s = 0; s * 1000 <= span; s += step) {
     const xs = x(t0 + s * 1000).toFixed(1);
-    out.push(`<line x1="${xs}" y1="${TOP}" x2="${xs}" y2="${bottom}" stroke="#ddd"/>`);
+    out.push(`<line x1="${xs}" y1="${top}" x2="${xs}" y2="${bottom}" stroke="#ddd"/>`);
     out.push(`<text x="${xs}" y="${bottom + 14}" font-size="10" text-anchor="middle">${s}s</text>`);
   }
   return out;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse, parseDuration } from '../../scripts/cli/args.ts';
+import { loadSpec, parse, parseDuration, parseSize } from '../../scripts/cli/args.ts';
 
 describe('lab drill options', () => {
   it('reads --observe in seconds and --rate per second', () => {
@@ -84,6 +84,111 @@ describe('--since', () => {
   it.each(['', 'ten minutes', '-5m', '0s', '10w', '31d', '5 m ago'])('refuses %j', (value) => {
     expect(() => parseDuration('--since', value)).toThrow(
       expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/like 30s, 10m, 2h or 1d/) }),
+    );
+  });
+});
+
+describe('lab load options', () => {
+  it('reads the issue example: transfer, 20 users, 120 s, 1 MiB files', () => {
+    const a = parse([
+      'load',
+      '--scenario',
+      'transfer',
+      '--users',
+      '20',
+      '--duration',
+      '120',
+      '--size',
+      '1MiB',
+    ]);
+    expect(a.command).toBe('load');
+    expect(loadSpec(a)).toMatchObject({
+      scenario: 'transfer',
+      users: 20,
+      durationS: 120,
+      iterations: undefined,
+      sizeBytes: 1048576,
+    });
+  });
+
+  it('defaults: transfer, 10 users, 60 s, 1 MiB, no ramp, 1 s think time, a random seed, users removed', () => {
+    const s = loadSpec(parse(['load']));
+    expect(s).toMatchObject({
+      scenario: 'transfer',
+      users: 10,
+      durationS: 60,
+      sizeBytes: 1048576,
+      rampS: 0,
+      thinkS: 1,
+      keep: false,
+    });
+    expect(Number.isInteger(s.seed)).toBe(true);
+  });
+
+  it('iterations alone run to their end; with a duration, whichever comes first', () => {
+    expect(loadSpec(parse(['load', '--iterations', '5']))).toMatchObject({
+      iterations: 5,
+      durationS: undefined,
+    });
+    expect(loadSpec(parse(['load', '--iterations', '5', '--duration', '30']))).toMatchObject({
+      iterations: 5,
+      durationS: 30,
+    });
+  });
+
+  it('takes ramp-up, think time, seed and --keep', () => {
+    const s = loadSpec(
+      parse(['load', '--scenario', 'activity', '--ramp', '10', '--think', '0.5', '--seed', '7', '--keep']),
+    );
+    expect(s).toMatchObject({ scenario: 'activity', rampS: 10, thinkS: 0.5, seed: 7, keep: true });
+  });
+
+  it.each([
+    ['4096', 4096],
+    ['512KiB', 524288],
+    ['1mib', 1048576],
+    ['2MB', 2_000_000],
+    ['1.5 MiB', 1572864],
+    ['64MiB', 67108864],
+  ])('reads --size %s as %d bytes', (text, bytes) => {
+    expect(parseSize(text)).toBe(bytes);
+  });
+
+  it.each([
+    ['--scenario', 'browse'],
+    ['--users', '0'],
+    ['--users', '2.5'],
+    ['--users', '201'],
+    ['--duration', '0'],
+    ['--iterations', '1.5'],
+    ['--size', '65MiB'],
+    ['--size', '1 parsec'],
+    ['--size', '0'],
+    ['--think', '-1'],
+    ['--seed', 'abc'],
+  ])('refuses %s %j with a usage error', (flag, value) => {
+    expect(() => parse(['load', flag, value])).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  it('refuses more than 128 MiB of files in flight at once', () => {
+    expect(() => loadSpec(parse(['load', '--users', '20', '--size', '8MiB']))).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/in memory/) }),
+    );
+    expect(
+      loadSpec(parse(['load', '--scenario', 'activity', '--users', '200', '--size', '8MiB'])).users,
+    ).toBe(200);
+  });
+
+  it('drill --load: the scenario beside the drill, until the drill stops it', () => {
+    const a = parse(['drill', '--halt', 'web1', '--load', 'activity', '--users', '10']);
+    expect(loadSpec(a, true)).toMatchObject({
+      scenario: 'activity',
+      users: 10,
+      durationS: undefined,
+      iterations: undefined,
+    });
+    expect(() => parse(['drill', '--halt', 'web1', '--load', 'upload'])).toThrow(
+      expect.objectContaining({ message: "--load must be transfer or activity, not 'upload'" }),
     );
   });
 });

@@ -4,7 +4,7 @@
 // VIP, and a whole-lab power cycle, each under traffic (WebDAV through Nextcloud included), each proving
 // no acknowledged write was lost and that the lab came back with every check passing; destroy leaves
 // nothing. Modest in time: 15 s of fault per drill.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/core/model.ts';
@@ -21,6 +21,7 @@ import {
   notPassing,
   nspawnSkipReason,
 } from '../e2e/harness.ts';
+import { assertClientDocx, assertLoadRun, shortLoad } from '../load/assert.ts';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/labs/drill-ha.yaml');
 const LAB = ['--lab', FIXTURE, '--provider', 'nspawn'];
@@ -87,6 +88,18 @@ describe.skipIf(skipReason)(
       10 * 60_000,
     );
 
+    // The load tests share this bring-up (test/load/assert.ts): a short transfer and activity load
+    // through the real Nextcloud, each with no failed request and a complete report.
+    it.skipIf(!NC.archive)(
+      'load: three users transfer files, then three users edit a .docx, through Nextcloud; none fails',
+      async () => {
+        await assertLoadRun(ctx, shortLoad('transfer'));
+        await assertLoadRun(ctx, shortLoad('activity'));
+        await assertClientDocx(ctx);
+      },
+      10 * 60_000,
+    );
+
     // Every drill must lose no acknowledged write and come back with every check passing.
     async function drill(opts: DrillOptions): Promise<DrillReport['drills'][number]> {
       const report = await runDrills(ctx, { observeMs: 15_000, ...opts });
@@ -115,7 +128,11 @@ describe.skipIf(skipReason)(
     }
 
     it('the client runs the PHP of the generator and of the WebDAV read-back (php -l)', async () => {
-      for (const f of ['traffic.php', 'dav-files.php']) {
+      const sources = readdirSync(join(REPO_ROOT, 'provision/files/client')).filter((f) =>
+        f.endsWith('.php'),
+      );
+      expect(sources).toContain('traffic-users.php');
+      for (const f of sources) {
         await ctx.remote.put(
           'client',
           `/tmp/${f}`,

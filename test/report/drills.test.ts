@@ -69,3 +69,43 @@ describe('drill reports', () => {
     );
   });
 });
+
+describe('drill reports with a load beside the drill', () => {
+  const load = {
+    scenario: 'activity' as const,
+    users: 10,
+    whole: {
+      requests: 300,
+      failed: 4,
+      failedByStatus: { '502': 1, '0': 3 },
+      ms: { p50: 40, p95: 300, p99: 900, max: 2100 },
+    },
+    fault: {
+      requests: 80,
+      failed: 4,
+      failedByStatus: { '502': 1, '0': 3 },
+      ms: { p50: 60, p95: 900, p99: 2000, max: 2100 },
+    },
+  };
+  const withLoad = {
+    ...report,
+    notes: ['accounts kept (--keep): load-x-01 ... load-x-10'],
+    drills: [{ ...drill, load, files: { ...drill.files, loadSvg: '/x/reports/drill-1-web1-load.svg' } }],
+  };
+
+  it('says what the load saw during the fault, by status', () => {
+    const md = renderMarkdown(withLoad);
+    expect(md).toContain('Load beside the drill: activity, 10 users.');
+    expect(md).toContain(
+      '| during the fault (halt to back in service) | 80 | 4 | no answer 3, 502 1 | 60 / 900 / 2000 / 2100 ms |',
+    );
+    expect(md).toContain('![load](drill-1-web1-load.svg)');
+    expect(md).toContain('- accounts kept (--keep)');
+  });
+
+  it('--json and the terminal carry it; without a load they are unchanged', () => {
+    expect(jsonSummary(withLoad).drills[0]!.load).toEqual(load);
+    expect('load' in jsonSummary(report).drills[0]!).toBe(false);
+    expect(terminalLines(withLoad)[0]).toMatch(/; activity load: 4 of 80 failed during the fault$/);
+  });
+});

@@ -43,5 +43,6 @@ export const report: DrillReport = {
   startedAt: '2026-11-22T01:00:00.000Z',
   drills: [drill],
   refused: [{ node: 'lb', reasons: ['lb: it is the only running load balancer'] }],
+  notes: [],
   files: { markdown: '/x/reports/drill.md' },
 };

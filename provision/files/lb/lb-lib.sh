@@ -47,6 +47,9 @@ frontend http
 frontend https
   bind :443 ssl crt $PEM alpn h2,http/1.1
   http-request set-header X-Forwarded-Proto https
+  # The lab's traffic generator tags each request (X-Lab-Run: <run>.<seq>); the log line carries it in
+  # braces, so a load report joins HAProxy's timers (Tw queue, Tc connect, Tr response) to each request.
+  capture request header X-Lab-Run len 64
   http-response set-header Strict-Transport-Security "max-age=15552000"
   default_backend web
 

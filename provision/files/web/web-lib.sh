@@ -104,6 +104,9 @@ render_site() {
   DocumentRoot $docroot
   # Which web node answered, on every response (Nextcloud's too): drill traffic records it.
   Header always set X-Lab-Web-Node "$NODE_NAME"
+  # And how long the web node took (mod_headers' %D: "D=<microseconds>" from the request's arrival to
+  # its headers): load reports split a request's time between the lb and the web node with it.
+  Header always set X-Lab-Web-Time "%D"
   Alias /lab-probe $PROBE_ROOT
   <Directory $PROBE_ROOT>
     Require all granted
