@@ -257,11 +257,61 @@ async function frugal(): Promise<void> {
   });
 }
 
+type LoadSummary = {
+  ok: boolean;
+  requests: { total: number; failed: number };
+  failedByStatus: Record<string, number>;
+  operations: {
+    op: string;
+    requests: number;
+    failed: number;
+    ms: { p50: number; p95: number; p99: number };
+  }[];
+  throughput: { requestsPerS: number; mibPerS: number };
+  generator?: { cpuPct?: number; peakMiB?: number };
+};
+
+function recordLoad(name: string, target: string, r: { seconds: number; stdout: string }): void {
+  const s = JSON.parse(r.stdout) as LoadSummary;
+  const ops = s.operations
+    .map((o) => `${o.op} p50/p95/p99 ${o.ms.p50}/${o.ms.p95}/${o.ms.p99} ms`)
+    .join('; ');
+  record({
+    name,
+    value: s.requests.failed,
+    unit: `of ${s.requests.total} requests failed`,
+    target,
+    ok: s.requests.failed === 0,
+    note: `${s.throughput.requestsPerS} req/s, ${s.throughput.mibPerS} MiB/s; generator ${s.generator?.cpuPct ?? '?'} % of a core; ${ops}; failed by status ${JSON.stringify(s.failedByStatus)}`,
+  });
+}
+
+// Issue 11 and 12's load figures on full-ha with the real Nextcloud: 20 WebDAV users moving 1 MiB files
+// for 2 minutes, 20 users' activity for 2 minutes, then a drill of web1 under a 10-user activity load.
+async function loadBench(): Promise<void> {
+  const L = ['--lab', 'full-ha', '--provider', 'nspawn'];
+  const nc = nextcloudEnv();
+  await lab(['up', ...L], nc.env);
+  const common = ['--users', '20', '--duration', '120', '--ramp', '10', '--json'];
+  const transfer = await lab(['load', ...L, '--scenario', 'transfer', '--size', '1MiB', ...common]);
+  recordLoad(`full-ha load: transfer, 20 users, 1 MiB, 120 s (${nc.note})`, '0 failed', transfer);
+  const activity = await lab(['load', ...L, '--scenario', 'activity', ...common]);
+  recordLoad('full-ha load: activity, 20 users, 120 s', '0 failed', activity);
+  const drill = await lab(['drill', ...L, '--halt', 'web1', '--load', 'activity', '--users', '10', '--json']);
+  writeFileSync(join(REPO_ROOT, 'bench', 'drill-under-load.json'), drill.stdout);
+  record({
+    name: 'full-ha: drill of web1 under a 10-user activity load',
+    seconds: drill.seconds,
+    note: 'bench/drill-under-load.json',
+  });
+}
+
 async function main(): Promise<void> {
   mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
   try {
     if (wanted('data')) await dataTier();
     if (wanted('frugal')) await frugal();
+    if (wanted('load')) await loadBench();
     if (wanted('full') || wanted('drills')) await fullLab();
   } finally {
     const when = new Date().toISOString();

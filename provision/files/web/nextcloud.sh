@@ -84,6 +84,10 @@ render_nc_config() {
   // waited for a DNS answer that never comes).
   'has_internet_connection' => false,
   // Load tests log in many times from one client address: throttling would measure the throttle.
+  // Passwords hashed with bcrypt (PHP's default), not Argon2id: Nextcloud checks the account password
+  // on every login, and 20 load-test users logging in at once took 28 s of a 2-core host with Argon2id
+  // (64 MiB and ~0.5 s of CPU per check); app passwords and sessions are unaffected.
+  'hashing_default_password' => true,
   'auth.bruteforce.protection.enabled' => false,
   'skeletondirectory' => '',
   'templatedirectory' => '',
