@@ -87,6 +87,14 @@ volume() {
   ensure_option cluster.quorum-type auto
   ensure_option network.ping-timeout "$PING_TIMEOUT"
   ensure_option cluster.heal-timeout "$HEAL_TIMEOUT"
+  # Every web node reads what another just wrote: Nextcloud replaces a file by renaming its upload over
+  # it. The clients' content caches (quick-read, io-cache) kept serving the old bytes for up to a second
+  # (measured: a .docx read back through the other web node right after its PUT had the old content);
+  # metadata caches stay, invalidated by the bricks (upcall) instead of by a timeout.
+  ensure_option performance.quick-read off
+  ensure_option performance.io-cache off
+  ensure_option features.cache-invalidation on
+  ensure_option performance.cache-invalidation on
   if ! gluster_cli volume info "$VOLUME" | grep -q '^Status: Started'; then
     gluster_cli volume start "$VOLUME" >&2
     changed "started gluster volume $VOLUME"
