@@ -49,9 +49,7 @@ setup_mount() {
   [[ -n $servers ]] || die "no storage nodes in STORAGE_NODES: the web tier needs the GlusterFS volume"
   first=$(head -n1 <<<"$servers")
   backups=$(tail -n +2 <<<"$servers" | paste -sd:)
-  # No kernel caching of names and attributes (FUSE's 1 s default): after another node renamed a new
-  # upload over a file, this node must not open the old one from its cache.
-  line="$first:/labdata $MOUNT glusterfs defaults,_netdev,attribute-timeout=0,entry-timeout=0,backup-volfile-servers=$backups 0 0"
+  line="$first:/labdata $MOUNT glusterfs defaults,_netdev,backup-volfile-servers=$backups 0 0"
   { awk -v m="$MOUNT" '$2 != m' /etc/fstab; echo "$line"; } | put_file /etc/fstab 0644 && systemctl daemon-reload
   # A FUSE mount whose client died answers ENOTCONN: unmount it so it can be mounted again.
   if grep -q " $MOUNT fuse.glusterfs " /proc/mounts && ! stat "$MOUNT" >/dev/null 2>&1; then
