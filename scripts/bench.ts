@@ -306,6 +306,77 @@ async function loadBench(): Promise<void> {
   });
 }
 
+type DrillSummary = {
+  ok: boolean;
+  drills: {
+    node: string;
+    requests: { total: number; failed: number };
+    longestGapMs: number;
+    recoverMs?: number;
+    lostWrites: number;
+    ok: boolean;
+  }[];
+};
+
+// Issue 15's comparison: each sample architecture brought up with the real Nextcloud, verified, its
+// memory taken and every node drilled in turn, so the README shows what each step of redundancy buys.
+// BENCH_ARCHS names the labs (default all-in-one, mini-ha, full-ha); results in bench/architectures.*.
+async function architectures(): Promise<void> {
+  const labs = (process.env.BENCH_ARCHS ?? 'all-in-one,mini-ha,full-ha').split(',');
+  const nc = nextcloudEnv();
+  const rows: string[] = [];
+  const out: Record<string, unknown>[] = [];
+  for (const name of labs) {
+    const L = ['--lab', name, '--provider', 'nspawn'];
+    await lab(['destroy', ...L]);
+    try {
+      const up = await lab(['up', ...L], nc.env);
+      const verify = await lab(['verify', ...L, '--json']);
+      const nodes: string[] = JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map(
+        (n: { name: string }) => n.name,
+      );
+      const mem = Object.values(await memory(name, nodes)).reduce((a, b) => a + b, 0);
+      const drill = await lab(['drill', ...L, '--all', '--json']);
+      const d = JSON.parse(drill.stdout) as DrillSummary;
+      const worst = d.drills.reduce(
+        (w, x) => Math.max(w, x.requests.total ? x.requests.failed / x.requests.total : 0),
+        0,
+      );
+      const gap = Math.max(...d.drills.map((x) => x.longestGapMs));
+      const lost = d.drills.reduce((a, x) => a + x.lostWrites, 0);
+      const entry = {
+        lab: name,
+        machines: nodes.length,
+        memoryMiB: mem,
+        upSeconds: Number(up.seconds.toFixed(1)),
+        verified: verify.code === 0,
+        drillsOk: d.drills.filter((x) => x.ok).length,
+        drills: d.drills.length,
+        worstFailedPct: Number((worst * 100).toFixed(2)),
+        longestGapS: Number((gap / 1000).toFixed(1)),
+        lostWrites: lost,
+        perDrill: d.drills,
+      };
+      out.push(entry);
+      rows.push(
+        `| ${name} | ${nodes.length} | ${mem} MiB | ${entry.upSeconds} s | ${entry.verified ? 'passed' : 'FAILED'} | ${entry.drillsOk} of ${entry.drills} | ${entry.worstFailedPct} % | ${entry.longestGapS} s | ${lost} |`,
+      );
+      record({
+        name: `${name}: up, verify and drill --all (${nc.note})`,
+        seconds: up.seconds,
+        note: `${nodes.length} machines, ${mem} MiB, verify ${entry.verified ? 'passed' : 'failed'}, drills ok ${entry.drillsOk}/${entry.drills}, worst ${entry.worstFailedPct} % failed, longest gap ${entry.longestGapS} s, ${lost} lost writes`,
+      });
+    } finally {
+      await lab(['destroy', ...L]);
+    }
+  }
+  writeFileSync(join(REPO_ROOT, 'bench', 'architectures.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(
+    join(REPO_ROOT, 'bench', 'architectures.md'),
+    `# Architectures compared (${new Date().toISOString()}, ${nc.note}, nspawn, 2-core host)\n\n| lab | machines | memory (PSS) | up from cached image | verify | drills ok | worst drill, failed requests | longest gap | lost writes |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+  );
+}
+
 async function main(): Promise<void> {
   mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
   try {
@@ -313,6 +384,7 @@ async function main(): Promise<void> {
     if (wanted('frugal')) await frugal();
     if (wanted('load')) await loadBench();
     if (wanted('full') || wanted('drills')) await fullLab();
+    if (wanted('architectures')) await architectures();
   } finally {
     const when = new Date().toISOString();
     // A run of some sections keeps the other sections' last figures.
