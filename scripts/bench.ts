@@ -327,6 +327,10 @@ async function architectures(): Promise<void> {
   const rows: string[] = [];
   const out: Record<string, unknown>[] = [];
   for (const name of labs) {
+    if (!existsSync(join(REPO_ROOT, 'labs', name, 'lab.yaml'))) {
+      record({ name: `${name}: up, verify and drill --all`, value: 0, unit: '', note: `no labs/${name}/` });
+      continue;
+    }
     const L = ['--lab', name, '--provider', 'nspawn'];
     await lab(['destroy', ...L]);
     try {
