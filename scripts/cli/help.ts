@@ -189,7 +189,7 @@ export const HELP: Record<Command, CommandHelp> = {
   reset: {
     usage: 'reset',
     summary:
-      'back to the lab as the first finished `up` left it (its snapshot `up`), then up again: the clean lab between two drills or two students',
+      'back to the lab as the first `up` that finished on the whole lab left it (its snapshot `up`), brought up again: a clean lab between two drills or two students',
     options: [],
     examples: ['npm run lab:reset', 'npm run lab:reset -- --lab tp && npm run lab:verify -- --lab tp'],
   },

@@ -35,11 +35,15 @@ export function statusAllText(labs: HostLab[], base: string): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`.trimEnd();
-  const sources = [...new Set(labs.map((l) => l.memory?.source).filter(Boolean))];
+  const sources = [...new Set(labs.map((l) => l.memory?.source).filter(Boolean))].map((s) =>
+    s === 'rss'
+      ? "its processes' resident sets summed (no memory cgroup: shared pages counted per process)"
+      : `cgroup ${s}`,
+  );
   return [
     labs.length === 0 ? 'no lab on this host' : `${labs.length} lab(s) on this host`,
     ...(labs.length === 0 ? [] : [line(head), ...rows.map(line)]),
-    `  (seen: ${SOURCES}${sources.length ? `; memory: cgroup ${sources.join(', ')}` : ''})`,
+    `  (seen: ${SOURCES}${sources.length ? `; memory: ${sources.join(', ')}` : ''})`,
   ].join('\n');
 }
 
