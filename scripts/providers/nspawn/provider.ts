@@ -13,7 +13,7 @@ import type {
   SnapshotSaved,
   SshTarget,
 } from '../types.ts';
-import { cgroupProcs, removeCgroup, removeEmptyCgroup } from './cgroups.ts';
+import { canFreeze, cgroupProcs, removeCgroup, removeEmptyCgroup, setFrozen } from './cgroups.ts';
 import { ensureImage } from './image.ts';
 import { ensureInotifyInstances, MIN_INOTIFY_INSTANCES } from './limits.ts';
 import { launch, type MachineRecord, machineFiles, mountDisk, readRecord } from './machine.ts';
@@ -53,6 +53,7 @@ export class NspawnProvider implements Provider {
         `fs.inotify.max_user_instances raised from ${raised} to ${MIN_INOTIFY_INSTANCES}`,
       );
     await ensureBridge(this.lab, this.paths.root, this.records().length > 0);
+    await this.thaw();
     // Every node gets its chance: one that fails to boot does not hide what happened to the others.
     const results = await Promise.allSettled(nodes.map((n) => this.boot(n, rootfs, opts)));
     throwFailures(nodes, results);
@@ -67,6 +68,7 @@ export class NspawnProvider implements Provider {
     }
     ensureInotifyInstances();
     await ensureBridge(this.lab, this.paths.root, this.records().length > 0);
+    await this.thaw();
     await this.boot(node, record.lowerdir, opts);
   }
 
@@ -90,6 +92,7 @@ export class NspawnProvider implements Provider {
     const conflict = bridgeConflict(this.lab, this.paths.root, records.length > 0);
     if (conflict && records.length > 0) throw bridgeTaken(this.lab, bridgeName(this.lab.name), conflict);
     if (conflict) opts.onProgress?.(this.lab.name, `nothing of it in this checkout; ${conflict} left alone`);
+    if (records.length > 0) await this.thaw();
     for (const record of records) {
       opts.onProgress?.(record.node, 'destroying');
       await powerCut(this.paths, record);
@@ -161,6 +164,11 @@ export class NspawnProvider implements Provider {
       },
     );
     opts.onProgress?.(node.name, `ssh ready after ${(ms / 1000).toFixed(1)} s`);
+  }
+
+  // A snapshot save killed while the lab was frozen (SIGKILL skips its finally) leaves it frozen.
+  private async thaw(): Promise<void> {
+    if (canFreeze(this.lab.name)) await setFrozen(this.lab.name, false);
   }
 
   // Every node this lab ever created, from the records on disk: destroy must also find nodes gone from the lab file.
