@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     case 'verify':
       return cmd.withLab(args, (ctx) => cmd.verifyCommand(ctx, args, progress, out));
     case 'status':
+      if (args.all) return (await import('./cli/status-all.ts')).statusAllCommand(args, out);
       return cmd.withLab(args, (ctx) => cmd.statusCommand(ctx, args, out));
     case 'halt':
       return cmd.withLab(args, (ctx) => cmd.haltCommand(ctx, args, progress));
@@ -47,6 +48,14 @@ async function main(argv: string[]): Promise<number> {
     case 'graph':
       return cmd.withLab(args, async (ctx) =>
         (await import('./cli/graph.ts')).graphCommand(ctx, args, progress, out, abort.signal),
+      );
+    case 'snapshot':
+      return cmd.withLab(args, async (ctx) =>
+        (await import('./cli/snapshot.ts')).snapshotCommand(ctx, args, progress, out, abort.signal),
+      );
+    case 'reset':
+      return cmd.withLab(args, async (ctx) =>
+        (await import('./cli/snapshot.ts')).resetCommand(ctx, args, progress, out, abort.signal),
       );
     case 'load':
       return cmd.withLab(args, async (ctx) =>

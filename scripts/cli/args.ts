@@ -20,6 +20,8 @@ export const COMMANDS = [
   'creds',
   'logs',
   'graph',
+  'snapshot',
+  'reset',
   'box',
   'help',
 ] as const;
@@ -31,6 +33,7 @@ const OPTIONS = {
   provider: { type: 'string' },
   only: { type: 'string' },
   'machines-only': { type: 'boolean' },
+  'no-snapshot': { type: 'boolean' },
   node: { type: 'string' },
   halt: { type: 'string' },
   'halt-role': { type: 'string' },
@@ -65,11 +68,11 @@ export const GLOBAL_OPTIONS: readonly Option[] = ['lab', 'provider', 'json', 'de
 /** The options each command takes besides the global ones: any other is a usage error. */
 export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   render: [],
-  up: ['only', 'machines-only'],
+  up: ['only', 'machines-only', 'no-snapshot'],
   verify: [],
   drill: ['halt', 'halt-role', 'all', 'power-cycle', 'graceful', 'observe', 'rate', 'load', 'users', 'force'],
   load: ['scenario', 'users', 'duration', 'iterations', 'size', 'ramp', 'think', 'seed', 'keep'],
-  status: [],
+  status: ['all'],
   halt: ['node', 'force'],
   start: ['node'],
   ssh: ['node'],
@@ -78,6 +81,8 @@ export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   creds: [],
   logs: ['since', 'node'],
   graph: ['watch'],
+  snapshot: ['force'],
+  reset: [],
   box: ['force'],
   help: [],
 };
@@ -85,7 +90,7 @@ export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
 /** The parsed command line. */
 export interface Args {
   command: Command;
-  /** Positionals after the command: `box build`, `help ssh`, the command of `ssh -- CMD ARGS...`. */
+  /** Positionals after the command: `box build`, `help ssh`, `snapshot save NAME`, the command of `ssh -- CMD ARGS...`. */
   rest: string[];
   /** -h or --help: print the command's help instead of running it. */
   help: boolean;
@@ -93,10 +98,13 @@ export interface Args {
   provider: 'vagrant' | 'nspawn' | 'auto';
   only?: string[];
   machinesOnly: boolean;
+  /** up: do not take the `up` snapshot. */
+  noSnapshot: boolean;
   /** A node name, or @HOLDER (the node serving a role now). */
   node?: string;
   halt?: string;
   haltRole?: string;
+  /** drill: every node in turn; status: every lab on the host. */
   all: boolean;
   powerCycle: boolean;
   graceful: boolean;
@@ -153,6 +161,7 @@ export function parse(argv: string[]): Args {
       .map((s) => s.trim())
       .filter(Boolean),
     machinesOnly: v['machines-only'] ?? false,
+    noSnapshot: v['no-snapshot'] ?? false,
     node: v.node,
     halt: v.halt,
     haltRole: v['halt-role'],

@@ -8,6 +8,7 @@ import { formatProblem, frontAddress, loadLabFile, nodeByName } from '../core/mo
 import { labPaths } from '../core/paths.ts';
 import type { Progress } from '../core/progress.ts';
 import { type LabContext, openLab } from '../engine/context.ts';
+import { readSnapshot, UP_SNAPSHOT, upSnapshotPlan } from '../engine/snapshots.ts';
 import { up } from '../engine/up.ts';
 import type { Args } from './args.ts';
 import { requireNode } from './node-ref.ts';
@@ -59,7 +60,8 @@ export async function upCommand(
     });
   }
   const report = await up(ctx, progress, { only: args.only, machinesOnly: args.machinesOnly, signal });
-  if (args.json) out(JSON.stringify({ ok: true, ...report }));
+  const snapshot = await upSnapshot(ctx, args, report.nodes.length, progress, signal);
+  if (args.json) out(JSON.stringify({ ok: true, ...report, snapshot }));
   else {
     const front = frontAddress(ctx.lab);
     out(
@@ -70,6 +72,31 @@ export async function upCommand(
       out(`  open https://${front}/ (trust ${ctx.paths.root}/ca.crt); passwords: npm run lab:creds`);
   }
   return EXIT.ok;
+}
+
+// The snapshot `lab reset` returns to: taken by the first up that finishes on the whole lab.
+async function upSnapshot(
+  ctx: LabContext,
+  args: Args,
+  selected: number,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<{ taken: boolean; reason: string; ms?: number }> {
+  const plan = upSnapshotPlan(readSnapshot(ctx.paths, UP_SNAPSHOT), ctx.lab, {
+    only: args.only,
+    selected,
+    machinesOnly: args.machinesOnly,
+    noSnapshot: args.noSnapshot,
+  });
+  if (!plan.take) {
+    progress.info(`snapshot ${UP_SNAPSHOT}: not taken (${plan.reason})`);
+    return { taken: false, reason: plan.reason };
+  }
+  progress.phase('snapshot', `${UP_SNAPSHOT} (${plan.reason}): \`lab reset\` returns here`);
+  const { saveSnapshot } = await import('./snapshot.ts');
+  const meta = await saveSnapshot(ctx, UP_SNAPSHOT, progress, signal);
+  progress.ok(`snapshot ${UP_SNAPSHOT}`, `${(meta.ms / 1000).toFixed(1)} s`);
+  return { taken: true, reason: plan.reason, ms: meta.ms };
 }
 
 export async function verifyCommand(
@@ -128,6 +155,7 @@ export async function destroyCommand(ctx: LabContext, progress: Progress, out: O
     'ssh',
     'tls',
     'machines',
+    'snapshots',
     'ca.crt',
     'Vagrantfile',
     '.vagrant',

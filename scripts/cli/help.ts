@@ -24,11 +24,19 @@ export const HELP: Record<Command, CommandHelp> = {
     examples: ['npm run lab:render -- --lab tp', 'npm run lab -- render --lab ./mine/lab.yaml'],
   },
   up: {
-    usage: 'up [--only ROLES] [--machines-only]',
-    summary: 'bring the machines up and provision every role (resumes an interrupted run)',
+    usage: 'up [--only ROLES] [--machines-only] [--no-snapshot]',
+    summary:
+      'bring the machines up and provision every role (resumes an interrupted run); the first up that finishes on the whole lab saves the snapshot `up`, which `lab reset` returns to (a later up keeps it unless the lab file changed)',
     options: [
-      ['--only ROLES', 'only the nodes with these roles, comma-separated (e.g. db,router)'],
-      ['--machines-only', 'bring machines up and stop before provisioning (classroom mode)'],
+      [
+        '--only ROLES',
+        'only the nodes with these roles, comma-separated (e.g. db,router); takes no snapshot',
+      ],
+      [
+        '--machines-only',
+        'bring machines up and stop before provisioning (classroom mode); takes no snapshot',
+      ],
+      ['--no-snapshot', 'do not save the `up` snapshot'],
     ],
     examples: [
       'npm run lab:up',
@@ -87,10 +95,15 @@ export const HELP: Record<Command, CommandHelp> = {
     ],
   },
   status: {
-    usage: 'status',
+    usage: 'status [--all]',
     summary: "show each machine's state (answers without any machine running)",
-    options: [],
-    examples: ['npm run lab:status', 'npm run lab:status -- --json'],
+    options: [
+      [
+        '--all',
+        "every lab on this host, with its state and memory: nspawn labs from their bridges (nhl-*) and cgroups, whichever checkout made them; Vagrant labs of this checkout's .lab/ only",
+      ],
+    ],
+    examples: ['npm run lab:status', 'npm run lab:status -- --all', 'npm run lab:status -- --json'],
   },
   halt: {
     usage: `halt ${NODE} [--force]`,
@@ -154,6 +167,31 @@ export const HELP: Record<Command, CommandHelp> = {
       "the lab's topology as Mermaid (printed) and .lab/<lab>/graph.svg, with the live state of a running lab",
     options: [['--watch', 'redraw it in the terminal every 2 s until Ctrl-C']],
     examples: ['npm run lab:graph', 'npm run lab:graph -- --watch', 'npm run lab:graph -- --json'],
+  },
+  snapshot: {
+    usage: 'snapshot save|restore|delete NAME | snapshot list [--force]',
+    summary:
+      "save the lab's disks under a name and go back to them: nspawn copies each node's overlay layer with the lab frozen for the copy; Vagrant halts the machines and uses `vagrant snapshot`; restore brings the lab up again (Galera re-bootstrapped)",
+    options: [
+      ['save NAME', 'save every node now (the lab runs on; on Vagrant it is halted and brought back)'],
+      ['restore NAME', 'throw away what the nodes hold now, put the saved disks back and bring the lab up'],
+      ['list', 'the snapshots of the lab: when, how, size, how long it took'],
+      ['delete NAME', 'remove a snapshot'],
+      ['--force', 'save: replace a snapshot of the same name'],
+    ],
+    examples: [
+      'npm run lab:snapshot -- save before-drill',
+      'npm run lab:snapshot -- restore before-drill && npm run lab:verify',
+      'npm run lab:snapshot -- list',
+      'npm run lab:snapshot -- save up --force   # move the point lab:reset returns to',
+    ],
+  },
+  reset: {
+    usage: 'reset',
+    summary:
+      'back to the lab as the first `up` that finished on the whole lab left it (its snapshot `up`), brought up again: a clean lab between two drills or two students',
+    options: [],
+    examples: ['npm run lab:reset', 'npm run lab:reset -- --lab tp && npm run lab:verify -- --lab tp'],
   },
   box: {
     usage: 'box build [--force]',

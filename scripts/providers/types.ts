@@ -35,6 +35,19 @@ export interface ProviderOptions {
   onProgress?: (node: string, message: string) => void;
 }
 
+/** How a snapshot's disks were made consistent across nodes. */
+export type SnapshotMode = 'frozen' | 'halted';
+
+/** What saving a snapshot did: how, its size when the provider knows it, and whether it stopped the nodes. */
+export interface SnapshotSaved {
+  mode: SnapshotMode;
+  bytes?: number;
+  /** How long the running nodes were paused (frozen) for it. */
+  pausedMs?: number;
+  /** The running nodes were halted for it and are stopped now: `up` brings them back. */
+  leftStopped: boolean;
+}
+
 export interface Provider {
   readonly name: ProviderName;
   /** Checks the host can run this lab; never changes anything. */
@@ -48,5 +61,14 @@ export interface Provider {
   /** Removes every machine, process, mount, network and file the provider made for this lab, and nothing else. */
   destroy(opts?: ProviderOptions): Promise<void>;
   status(): Promise<NodeStatus[]>;
+  /**
+   * Saves the disks of these nodes (every node of the lab) under a name, consistent across nodes: the
+   * lab frozen or halted while it is taken. `dir` is .lab/<lab>/snapshots/<name>/, for what the provider keeps.
+   */
+  snapshotSave(nodes: Node[], name: string, dir: string, opts?: ProviderOptions): Promise<SnapshotSaved>;
+  /** Puts the saved disks back and leaves the nodes stopped or booting: `up` then brings the lab back. */
+  snapshotRestore(nodes: Node[], name: string, dir: string, opts?: ProviderOptions): Promise<void>;
+  /** Removes what snapshotSave made. */
+  snapshotDelete(nodes: Node[], name: string, dir: string, opts?: ProviderOptions): Promise<void>;
   sshTarget(node: Node): Promise<SshTarget>;
 }

@@ -192,3 +192,27 @@ describe('lab load options', () => {
     );
   });
 });
+
+describe('snapshot, reset and status --all', () => {
+  it('keeps the action and name of `snapshot save NAME` as positionals', () => {
+    expect(parse(['snapshot', 'save', 'before-drill', '--force'])).toMatchObject({
+      command: 'snapshot',
+      rest: ['save', 'before-drill'],
+      force: true,
+    });
+    expect(parse(['snapshot', 'list', '--json'])).toMatchObject({ rest: ['list'], json: true });
+  });
+
+  it('takes `reset` alone, and refuses options it does not take', () => {
+    expect(parse(['reset', '--lab', 'tp'])).toMatchObject({ command: 'reset', lab: 'tp' });
+    expect(() => parse(['reset', '--force'])).toThrow(/reset does not take --force/);
+    expect(() => parse(['snapshot', 'save', 'x', '--node', 'db1'])).toThrow(/snapshot does not take --node/);
+  });
+
+  it('reads `up --no-snapshot` and `status --all`', () => {
+    expect(parse(['up', '--no-snapshot'])).toMatchObject({ noSnapshot: true });
+    expect(parse(['up'])).toMatchObject({ noSnapshot: false });
+    expect(parse(['status', '--all'])).toMatchObject({ command: 'status', all: true });
+    expect(() => parse(['down', '--all'])).toThrow(/down does not take --all/);
+  });
+});

@@ -46,3 +46,21 @@ describe('lab help', () => {
     );
   });
 });
+
+describe('help of snapshots and reset', () => {
+  it('says what reset returns to and that up takes it once', () => {
+    expect(commandHelp('reset')).toMatch(/first `up`/);
+    expect(commandHelp('up')).toMatch(/saves the snapshot `up`.*unless the lab file changed/);
+    expect(commandHelp('up')).toContain('--no-snapshot');
+  });
+
+  it('lists every snapshot action with an example', () => {
+    const text = commandHelp('snapshot');
+    for (const action of ['save NAME', 'restore NAME', 'list', 'delete NAME']) expect(text).toContain(action);
+    expect(text).toContain('npm run lab:snapshot -- save before-drill');
+  });
+
+  it('says what status --all can see', () => {
+    expect(commandHelp('status')).toMatch(/--all .*bridges \(nhl-\*\) and cgroups/);
+  });
+});

@@ -1,10 +1,12 @@
 // Stopping a node: graceful (SIGTERM to nspawn) or a power cut (cable out, then SIGKILL to the container's init).
+import { basename } from 'node:path';
 import { LabError } from '../../core/errors.ts';
 import type { LabPaths } from '../../core/paths.ts';
 import { cgroupProcs } from './cgroups.ts';
 import { waitFor } from './exec.ts';
 import { type MachineRecord, machineFiles } from './machine.ts';
 import { unmountUnder } from './mounts.ts';
+import { bridgeName } from './naming.ts';
 import { linkDown, removeNodeLink } from './network.ts';
 import { childPids, isOurNspawn, processRunning, readPid } from './process.ts';
 
@@ -73,6 +75,6 @@ async function killOrphans(record: MachineRecord): Promise<void> {
 
 // A stopped node holds no namespace, veth or mount: only its disk (the upper layer) stays.
 async function release(paths: LabPaths, record: MachineRecord): Promise<void> {
-  await removeNodeLink(record);
+  await removeNodeLink(record, bridgeName(basename(paths.root)));
   await unmountUnder(machineFiles(paths, record.node).root);
 }

@@ -7,6 +7,13 @@ import type { PreflightResult } from '../types.ts';
 import { run } from './exec.ts';
 import { inotifyInstances, MIN_INOTIFY_INSTANCES } from './limits.ts';
 import { bridgeName, vethName } from './naming.ts';
+import { bridgeConflict } from './network.ts';
+
+/** Whose lab this is on the host: the checkout's state directory, and whether it has machines already. */
+export interface Ownership {
+  stateRoot: string;
+  haveMachines: boolean;
+}
 
 /** Whether an executable of this name is on PATH (or in sbin, which a root PATH may lack). */
 export function onPath(program: string): boolean {
@@ -101,14 +108,23 @@ function hostChecks(): PreflightResult[] {
   ];
 }
 
-async function networkChecks(lab: Lab): Promise<PreflightResult[]> {
+async function networkChecks(lab: Lab, owner?: Ownership): Promise<PreflightResult[]> {
   const inotify = inotifyInstances();
   const low = inotify < MIN_INOTIFY_INSTANCES;
   const raise = low ? `: up raises it to ${MIN_INOTIFY_INSTANCES}` : '';
   const links = JSON.parse((await run(['ip', '-j', 'addr'])).stdout) as IpAddrJson[];
   const subnet = subnetConflicts(links, lab.subnet, bridgeName(lab.name));
   const veths = vethConflicts(links, lab);
+  const taken = owner ? bridgeConflict(lab, owner.stateRoot, owner.haveMachines) : undefined;
   return [
+    result(
+      'nspawn.name',
+      taken === undefined,
+      taken
+        ? `lab ${lab.name} already runs on this host: ${taken}`
+        : `lab name ${lab.name} is free on this host`,
+      'Two labs side by side need different names and subnets: set another name: in the lab file, or destroy the other lab from its own checkout.',
+    ),
     result(
       'nspawn.inotify',
       !low,
@@ -136,7 +152,7 @@ async function networkChecks(lab: Lab): Promise<PreflightResult[]> {
 }
 
 /** Every check the nspawn provider needs before `up`. */
-export async function nspawnPreflight(lab: Lab): Promise<PreflightResult[]> {
+export async function nspawnPreflight(lab: Lab, owner?: Ownership): Promise<PreflightResult[]> {
   const linux = process.platform === 'linux';
   const platform = result(
     'nspawn.linux',
@@ -146,7 +162,7 @@ export async function nspawnPreflight(lab: Lab): Promise<PreflightResult[]> {
   );
   if (!linux) return [platform];
   const host = hostChecks();
-  return [platform, ...host, ...(onPath('ip') ? await networkChecks(lab) : [])];
+  return [platform, ...host, ...(onPath('ip') ? await networkChecks(lab, owner) : [])];
 }
 
 function hasOverlay(): boolean {

@@ -5,15 +5,24 @@ import { LabError } from '../../core/errors.ts';
 import type { Lab, Node } from '../../core/model.ts';
 import type { LabPaths } from '../../core/paths.ts';
 import { ensureLabKey } from '../../core/sshkey.ts';
-import type { NodeStatus, PreflightResult, Provider, ProviderOptions, SshTarget } from '../types.ts';
-import { cgroupProcs, removeCgroup } from './cgroups.ts';
+import type {
+  NodeStatus,
+  PreflightResult,
+  Provider,
+  ProviderOptions,
+  SnapshotSaved,
+  SshTarget,
+} from '../types.ts';
+import { canFreeze, cgroupProcs, removeCgroup, removeEmptyCgroup, setFrozen } from './cgroups.ts';
 import { ensureImage } from './image.ts';
 import { ensureInotifyInstances, MIN_INOTIFY_INSTANCES } from './limits.ts';
 import { launch, type MachineRecord, machineFiles, mountDisk, readRecord } from './machine.ts';
 import { removeTree } from './mounts.ts';
-import { createNodeLink, deleteBridge, ensureBridge } from './network.ts';
+import { bridgeName } from './naming.ts';
+import { bridgeConflict, bridgeTaken, createNodeLink, deleteBridge, ensureBridge } from './network.ts';
 import { powerCut, runningPid, shutdown } from './power.ts';
 import { nspawnPreflight } from './preflight.ts';
+import { restoreUppers, saveUppers } from './snapshot.ts';
 import { waitForSsh } from './ssh-probe.ts';
 
 // Boot to SSH measured well under 10 s; the margin covers a loaded 2-core host booting ten at once.
@@ -29,7 +38,7 @@ export class NspawnProvider implements Provider {
   ) {}
 
   preflight(lab: Lab): Promise<PreflightResult[]> {
-    return nspawnPreflight(lab);
+    return nspawnPreflight(lab, { stateRoot: this.paths.root, haveMachines: this.records().length > 0 });
   }
 
   async up(nodes: Node[], opts: ProviderOptions = {}): Promise<void> {
@@ -43,7 +52,8 @@ export class NspawnProvider implements Provider {
         'host',
         `fs.inotify.max_user_instances raised from ${raised} to ${MIN_INOTIFY_INSTANCES}`,
       );
-    await ensureBridge(this.lab);
+    await ensureBridge(this.lab, this.paths.root, this.records().length > 0);
+    await this.thaw();
     // Every node gets its chance: one that fails to boot does not hide what happened to the others.
     const results = await Promise.allSettled(nodes.map((n) => this.boot(n, rootfs, opts)));
     throwFailures(nodes, results);
@@ -57,7 +67,8 @@ export class NspawnProvider implements Provider {
       });
     }
     ensureInotifyInstances();
-    await ensureBridge(this.lab);
+    await ensureBridge(this.lab, this.paths.root, this.records().length > 0);
+    await this.thaw();
     await this.boot(node, record.lowerdir, opts);
   }
 
@@ -71,15 +82,42 @@ export class NspawnProvider implements Provider {
     opts.onProgress?.(node.name, 'stopped');
   }
 
+  /**
+   * Removes only what this checkout's state says it made: its recorded nodes, then the bridge when its
+   * owner tag is ours. A same-named lab of another checkout shares the cgroup and bridge names, so with
+   * such a lab running, destroying ours would hit it: refused.
+   */
   async destroy(opts: ProviderOptions = {}): Promise<void> {
-    for (const record of this.records()) {
+    const records = this.records();
+    const conflict = bridgeConflict(this.lab, this.paths.root, records.length > 0);
+    if (conflict && records.length > 0) throw bridgeTaken(this.lab, bridgeName(this.lab.name), conflict);
+    if (conflict) opts.onProgress?.(this.lab.name, `nothing of it in this checkout; ${conflict} left alone`);
+    if (records.length > 0) await this.thaw();
+    for (const record of records) {
       opts.onProgress?.(record.node, 'destroying');
       await powerCut(this.paths, record);
       removeCgroup(record.cgroup);
     }
-    removeCgroup(this.lab.name);
-    await deleteBridge(this.lab);
+    if (records.length > 0) removeEmptyCgroup(this.lab.name);
+    await deleteBridge(this.lab, this.paths.root, records.length > 0);
     await removeTree(this.paths.machines);
+  }
+
+  snapshotSave(
+    nodes: Node[],
+    _name: string,
+    dir: string,
+    opts: ProviderOptions = {},
+  ): Promise<SnapshotSaved> {
+    return saveUppers(this.lab, this.paths, nodes, dir, opts);
+  }
+
+  snapshotRestore(nodes: Node[], _name: string, dir: string, opts: ProviderOptions = {}): Promise<void> {
+    return restoreUppers(this.paths, nodes, dir, opts);
+  }
+
+  async snapshotDelete(_nodes: Node[], _name: string, dir: string): Promise<void> {
+    await removeTree(dir);
   }
 
   async status(): Promise<NodeStatus[]> {
@@ -126,6 +164,11 @@ export class NspawnProvider implements Provider {
       },
     );
     opts.onProgress?.(node.name, `ssh ready after ${(ms / 1000).toFixed(1)} s`);
+  }
+
+  // A snapshot save killed while the lab was frozen (SIGKILL skips its finally) leaves it frozen.
+  private async thaw(): Promise<void> {
+    if (canFreeze(this.lab.name)) await setFrozen(this.lab.name, false);
   }
 
   // Every node this lab ever created, from the records on disk: destroy must also find nodes gone from the lab file.

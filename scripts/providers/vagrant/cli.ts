@@ -98,4 +98,9 @@ export class VagrantCli {
       ...opts,
     });
   }
+
+  /** Deletes a named snapshot of a machine. */
+  async snapshotDelete(node: string, name: string, opts: RunOptions = {}): Promise<void> {
+    await this.run(['snapshot', 'delete', node, name], { timeoutMs: 10 * MINUTE, ...opts });
+  }
 }

@@ -61,6 +61,11 @@ const ADVICE: Record<string, Advice> = {
     code: 'VAGRANT_SSH_NOT_READY',
     hint: () => 'The machine is not running or not booted yet: check `lab status`, then `lab up`.',
   },
+  SnapshotNotSupported: {
+    code: 'VAGRANT_NO_SNAPSHOTS',
+    hint: (ctx) =>
+      `The ${ctx.provider ?? 'chosen'} provider cannot take snapshots: VirtualBox can, libvirt can with qcow2 disks (the default). Without snapshots, \`lab destroy\` and \`lab up\` give a clean lab, or use --provider nspawn on Linux.`,
+  },
   VBoxManageError: {
     code: 'VAGRANT_VBOX_FAILED',
     hint: () =>

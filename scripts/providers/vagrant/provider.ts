@@ -1,11 +1,18 @@
 // The Vagrant provider: VirtualBox or libvirt machines from the lab's generated Vagrantfile.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../../core/errors.ts';
 import type { Lab, Node } from '../../core/model.ts';
 import type { LabPaths } from '../../core/paths.ts';
 import { writeVagrantfile } from '../../core/render.ts';
-import type { NodeStatus, PreflightResult, Provider, ProviderOptions, SshTarget } from '../types.ts';
+import type {
+  NodeStatus,
+  PreflightResult,
+  Provider,
+  ProviderOptions,
+  SnapshotSaved,
+  SshTarget,
+} from '../types.ts';
 import { VagrantCli, type VagrantProviderName } from './cli.ts';
 import { detectVagrant, resolveLibvirtDriver } from './detect.ts';
 import { vagrantPreflight } from './preflight.ts';
@@ -81,6 +88,57 @@ export class VagrantProvider implements Provider {
     if (!this.existingProvider()) return this.lab.nodes.map((n) => ({ name: n.name, state: 'absent' }));
     const states = await (await this.cli(true)).status();
     return this.lab.nodes.map((n) => nodeStatus(n.name, states.get(n.name)?.state));
+  }
+
+  /**
+   * `vagrant snapshot save` of every machine, halted first: machines snapshotted one after another while
+   * running would each hold another moment of Galera and GlusterFS. They are left halted; `up` brings
+   * them back (and Galera with them). A provider without snapshots fails with VAGRANT_NO_SNAPSHOTS.
+   */
+  async snapshotSave(
+    nodes: Node[],
+    name: string,
+    dir: string,
+    opts: ProviderOptions = {},
+  ): Promise<SnapshotSaved> {
+    const cli = await this.cli(true);
+    const states = await cli.status([], { signal: opts.signal });
+    const running = nodes.filter((n) => states.get(n.name)?.state === 'running');
+    for (const n of running) {
+      this.targets.delete(n.name);
+      opts.onProgress?.(n.name, 'shutting down for the snapshot');
+      await cli.halt(n.name, false, { signal: opts.signal });
+    }
+    for (const n of nodes) {
+      opts.onProgress?.(n.name, `vagrant snapshot save ${name}`);
+      await cli.snapshotSave(n.name, name, { signal: opts.signal });
+    }
+    mkdirSync(dir, { recursive: true });
+    return { mode: 'halted', leftStopped: running.length > 0 };
+  }
+
+  /** Power-cuts every machine (what runs now is thrown away), then `vagrant snapshot restore` each. */
+  async snapshotRestore(
+    nodes: Node[],
+    name: string,
+    _dir: string,
+    opts: ProviderOptions = {},
+  ): Promise<void> {
+    const cli = await this.cli(true);
+    for (const n of nodes) {
+      this.targets.delete(n.name);
+      await cli.halt(n.name, true, { signal: opts.signal });
+      opts.onProgress?.(n.name, `vagrant snapshot restore ${name}`);
+      await cli.snapshotRestore(n.name, name, { signal: opts.signal });
+    }
+  }
+
+  async snapshotDelete(nodes: Node[], name: string, dir: string, opts: ProviderOptions = {}): Promise<void> {
+    if (existsSync(this.vagrantDir())) {
+      const cli = await this.cli(false);
+      for (const n of nodes) await cli.snapshotDelete(n.name, name, { signal: opts.signal });
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 
   async sshTarget(node: Node): Promise<SshTarget> {

@@ -1,0 +1,184 @@
+// `lab snapshot save|restore|list|delete NAME` and `lab reset`: the provider keeps the disks, this the records.
+import { existsSync, rmSync } from 'node:fs';
+import { EXIT, LabError } from '../core/errors.ts';
+import type { Progress } from '../core/progress.ts';
+import type { LabContext } from '../engine/context.ts';
+import {
+  labHash,
+  listSnapshots,
+  readSnapshot,
+  restoreProblem,
+  type SnapshotMeta,
+  snapshotDir,
+  snapshotName,
+  UP_SNAPSHOT,
+  writeSnapshot,
+} from '../engine/snapshots.ts';
+import { up } from '../engine/up.ts';
+import type { Args } from './args.ts';
+
+type Out = (text: string) => void;
+
+const ACTIONS = ['save', 'restore', 'list', 'delete'] as const;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mib = (bytes?: number) => (bytes === undefined ? '?' : `${(bytes / 1048576).toFixed(0)} MiB`);
+
+const onProgress = (progress: Progress) => (node: string, msg: string) => progress.info(`${node}: ${msg}`);
+
+/** Saves the whole lab under name (replacing an older one of that name); up again when the provider halted it. */
+export async function saveSnapshot(
+  ctx: LabContext,
+  name: string,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<SnapshotMeta> {
+  const t0 = Date.now();
+  const dir = snapshotDir(ctx.paths, name);
+  // A directory left by a save that never finished goes too.
+  if (existsSync(dir)) await ctx.provider.snapshotDelete(ctx.lab.nodes, name, dir);
+  for (const n of ctx.lab.nodes) ctx.remote.drop(n.name);
+  const saved = await ctx.provider.snapshotSave(ctx.lab.nodes, name, dir, {
+    signal,
+    onProgress: onProgress(progress),
+  });
+  const meta: SnapshotMeta = {
+    name,
+    lab: ctx.lab.name,
+    provider: ctx.provider.name,
+    created: new Date().toISOString(),
+    nodes: ctx.lab.nodes.map((n) => n.name),
+    mode: saved.mode,
+    bytes: saved.bytes,
+    ms: Date.now() - t0,
+    pausedMs: saved.pausedMs,
+    labHash: labHash(ctx.lab),
+  };
+  writeSnapshot(ctx.paths, meta);
+  if (saved.leftStopped) {
+    progress.info('the machines were halted for the snapshot: bringing the lab back up');
+    await up(ctx, progress, { signal });
+  }
+  return meta;
+}
+
+/** Restores a snapshot onto the lab and brings it up (Galera re-bootstrapped as after a power cut). */
+export async function restoreSnapshot(
+  ctx: LabContext,
+  name: string,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<{ ms: number; restoreMs: number }> {
+  const meta = readSnapshot(ctx.paths, name);
+  if (!meta) {
+    const known = listSnapshots(ctx.paths).map((m) => m.name);
+    throw new LabError('SNAPSHOT_MISSING', `Lab ${ctx.lab.name} has no snapshot '${name}'`, {
+      hint:
+        name === UP_SNAPSHOT
+          ? '`lab up` takes it when it first finishes on the whole lab; `lab snapshot save up` takes it now.'
+          : `Its snapshots: ${known.length ? known.join(', ') : 'none'} (\`lab snapshot list\`).`,
+    });
+  }
+  const problem = restoreProblem(meta, ctx.lab, ctx.provider.name);
+  if (problem)
+    throw new LabError(
+      'SNAPSHOT_MISMATCH',
+      `Snapshot '${name}' does not fit lab ${ctx.lab.name}: ${problem}`,
+      {
+        hint: 'Restore it with the lab file and provider it was taken with, or take a new one.',
+      },
+    );
+  const t0 = Date.now();
+  for (const n of ctx.lab.nodes) ctx.remote.drop(n.name);
+  await ctx.provider.snapshotRestore(ctx.lab.nodes, name, snapshotDir(ctx.paths, name), {
+    signal,
+    onProgress: onProgress(progress),
+  });
+  const restoreMs = Date.now() - t0;
+  progress.ok(`disks of snapshot ${name} back`, seconds(restoreMs));
+  await up(ctx, progress, { signal });
+  return { ms: Date.now() - t0, restoreMs };
+}
+
+function listText(lab: string, metas: SnapshotMeta[]): string {
+  if (metas.length === 0) return `lab ${lab} has no snapshots`;
+  const width = Math.max(...metas.map((m) => m.name.length), 4);
+  return [
+    `snapshots of lab ${lab}`,
+    `  ${'name'.padEnd(width)}  ${'taken'.padEnd(24)} ${'how'.padEnd(7)} ${'size'.padStart(9)}  took`,
+    ...metas.map(
+      (m) =>
+        `  ${m.name.padEnd(width)}  ${m.created.padEnd(24)} ${m.mode.padEnd(7)} ${mib(m.bytes).padStart(9)}  ${seconds(m.ms)}${m.pausedMs === undefined ? '' : ` (paused ${seconds(m.pausedMs)})`}${m.name === UP_SNAPSHOT ? '  <- lab reset' : ''}`,
+    ),
+  ].join('\n');
+}
+
+export async function snapshotCommand(
+  ctx: LabContext,
+  args: Args,
+  progress: Progress,
+  out: Out,
+  signal: AbortSignal,
+): Promise<number> {
+  const action = args.rest[0] ?? 'list';
+  if (!(ACTIONS as readonly string[]).includes(action))
+    throw new LabError('USAGE', `snapshot takes ${ACTIONS.join(', ')}, not '${action}'`, {
+      hint: 'npm run lab -- help snapshot',
+    });
+  if (action === 'list') {
+    const metas = listSnapshots(ctx.paths);
+    out(args.json ? JSON.stringify({ lab: ctx.lab.name, snapshots: metas }) : listText(ctx.lab.name, metas));
+    return EXIT.ok;
+  }
+  const name = snapshotName(args.rest[1], action);
+  if (action === 'save') {
+    if (readSnapshot(ctx.paths, name) && !args.force)
+      throw new LabError('USAGE', `Lab ${ctx.lab.name} already has a snapshot '${name}'`, {
+        hint: `\`lab snapshot save ${name} --force\` replaces it, or choose another name.`,
+      });
+    const meta = await saveSnapshot(ctx, name, progress, signal);
+    out(
+      args.json
+        ? JSON.stringify({ ok: true, ...meta })
+        : `snapshot ${name} of lab ${ctx.lab.name} saved in ${seconds(meta.ms)} (${meta.mode}${meta.pausedMs === undefined ? '' : ` ${seconds(meta.pausedMs)}`}, ${mib(meta.bytes)})`,
+    );
+    return EXIT.ok;
+  }
+  if (action === 'restore') {
+    const r = await restoreSnapshot(ctx, name, progress, signal);
+    out(
+      args.json
+        ? JSON.stringify({ ok: true, name, ...r })
+        : `lab ${ctx.lab.name} restored to snapshot ${name} in ${seconds(r.ms)} (disks ${seconds(r.restoreMs)}); \`lab verify\` checks it`,
+    );
+    return EXIT.ok;
+  }
+  if (!readSnapshot(ctx.paths, name))
+    throw new LabError('SNAPSHOT_MISSING', `Lab ${ctx.lab.name} has no snapshot '${name}'`, {
+      hint: '`lab snapshot list` shows its snapshots.',
+    });
+  await ctx.provider.snapshotDelete(ctx.lab.nodes, name, snapshotDir(ctx.paths, name));
+  rmSync(snapshotDir(ctx.paths, name), { recursive: true, force: true });
+  out(
+    args.json
+      ? JSON.stringify({ ok: true, deleted: name })
+      : `snapshot ${name} of lab ${ctx.lab.name} deleted`,
+  );
+  return EXIT.ok;
+}
+
+/** `lab reset`: back to the snapshot `up` took when it first finished. */
+export async function resetCommand(
+  ctx: LabContext,
+  args: Args,
+  progress: Progress,
+  out: Out,
+  signal: AbortSignal,
+): Promise<number> {
+  const r = await restoreSnapshot(ctx, UP_SNAPSHOT, progress, signal);
+  out(
+    args.json
+      ? JSON.stringify({ ok: true, name: UP_SNAPSHOT, ...r })
+      : `lab ${ctx.lab.name} reset to its up snapshot in ${seconds(r.ms)} (disks ${seconds(r.restoreMs)}); \`lab verify\` checks it`,
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,113 @@
+// A lab's snapshots: names, where they live (.lab/<lab>/snapshots/NAME/), what each records, and when `up` takes one.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabError } from '../core/errors.ts';
+import type { Lab } from '../core/model.ts';
+import type { LabPaths } from '../core/paths.ts';
+import type { ProviderName, SnapshotMode } from '../providers/types.ts';
+
+/** The snapshot `up` takes when it first finishes, and `lab reset` returns to. */
+export const UP_SNAPSHOT = 'up';
+
+/** What snapshot.json says about one snapshot. */
+export interface SnapshotMeta {
+  name: string;
+  lab: string;
+  provider: ProviderName;
+  created: string;
+  nodes: string[];
+  mode: SnapshotMode;
+  bytes?: number;
+  /** How long saving took, and how long the running nodes were paused for it. */
+  ms: number;
+  pausedMs?: number;
+  /** The lab as described when it was taken: `up` retakes its snapshot only when this changed. */
+  labHash: string;
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+
+/** A snapshot name as given, or a usage error saying what a name may hold. */
+export function snapshotName(name: string | undefined, action: string): string {
+  if (name === undefined)
+    throw new LabError('USAGE', `snapshot ${action} needs a NAME`, { hint: 'npm run lab -- help snapshot' });
+  if (!NAME.test(name))
+    throw new LabError(
+      'USAGE',
+      `'${name}' is no snapshot name: letters, digits, '.', '_' and '-', at most 63`,
+      {
+        hint: 'npm run lab -- help snapshot',
+      },
+    );
+  return name;
+}
+
+/** The lab's snapshots directory, and one snapshot's. */
+export function snapshotsDir(paths: LabPaths): string {
+  return join(paths.root, 'snapshots');
+}
+export function snapshotDir(paths: LabPaths, name: string): string {
+  return join(snapshotsDir(paths), name);
+}
+
+/** A fingerprint of the lab as described (nodes, addresses, roles, settings), not of where its file is. */
+export function labHash(lab: Lab): string {
+  const { file: _file, ...described } = lab;
+  return createHash('sha256').update(JSON.stringify(described)).digest('hex').slice(0, 16);
+}
+
+/** One snapshot's record, or undefined when there is none (or it was never finished). */
+export function readSnapshot(paths: LabPaths, name: string): SnapshotMeta | undefined {
+  const file = join(snapshotDir(paths, name), 'snapshot.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SnapshotMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written last: a snapshot directory without it is an unfinished save. */
+export function writeSnapshot(paths: LabPaths, meta: SnapshotMeta): void {
+  writeFileSync(join(snapshotDir(paths, meta.name), 'snapshot.json'), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** Every finished snapshot of the lab, oldest first. */
+export function listSnapshots(paths: LabPaths): SnapshotMeta[] {
+  const dir = snapshotsDir(paths);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => readSnapshot(paths, name))
+    .filter((m): m is SnapshotMeta => m !== undefined)
+    .sort((a, b) => a.created.localeCompare(b.created));
+}
+
+/** Why a snapshot cannot be restored onto the lab as it is described now, or undefined when it can. */
+export function restoreProblem(meta: SnapshotMeta, lab: Lab, provider: ProviderName): string | undefined {
+  if (meta.provider !== provider) return `it was taken on ${meta.provider}, the lab runs on ${provider}`;
+  const now = lab.nodes.map((n) => n.name).sort();
+  const then = [...meta.nodes].sort();
+  if (JSON.stringify(now) !== JSON.stringify(then))
+    return `it holds the nodes ${then.join(', ')}; the lab file now has ${now.join(', ')}`;
+  return undefined;
+}
+
+/** Whether `up`, having just finished, takes the `up` snapshot, and why (for its progress line). */
+export function upSnapshotPlan(
+  existing: SnapshotMeta | undefined,
+  lab: Lab,
+  run: { only?: string[]; selected: number; machinesOnly: boolean; noSnapshot: boolean },
+): { take: boolean; reason: string } {
+  if (run.noSnapshot) return { take: false, reason: '--no-snapshot' };
+  if (run.machinesOnly) return { take: false, reason: '--machines-only: nothing provisioned to return to' };
+  if (run.selected < lab.nodes.length)
+    return { take: false, reason: `--only ${run.only?.join(',')}: not the whole lab` };
+  if (!existing) return { take: true, reason: 'the first up that finished' };
+  if (existing.labHash !== labHash(lab))
+    return { take: true, reason: 'the lab file changed since it was taken' };
+  return {
+    take: false,
+    reason: `the one of ${existing.created} stays (\`lab snapshot save up --force\` retakes it)`,
+  };
+}

@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadLabFile } from '../../scripts/core/model.ts';
+import { labPaths } from '../../scripts/core/paths.ts';
+import {
+  labHash,
+  listSnapshots,
+  readSnapshot,
+  restoreProblem,
+  type SnapshotMeta,
+  snapshotDir,
+  snapshotName,
+  upSnapshotPlan,
+  writeSnapshot,
+} from '../../scripts/engine/snapshots.ts';
+
+const { lab } = loadLabFile('test/fixtures/labs/snap-e2e.yaml', 1e9);
+const meta = (over: Partial<SnapshotMeta> = {}): SnapshotMeta => ({
+  name: 'up',
+  lab: lab.name,
+  provider: 'nspawn',
+  created: '2026-12-02T01:00:00.000Z',
+  nodes: lab.nodes.map((n) => n.name),
+  mode: 'frozen',
+  ms: 4000,
+  labHash: labHash(lab),
+  ...over,
+});
+const whole = { selected: lab.nodes.length, machinesOnly: false, noSnapshot: false };
+
+describe('snapshot names', () => {
+  it.each(['before-drill', 'up', 'v1.2_a'])('takes %s', (name) => {
+    expect(snapshotName(name, 'save')).toBe(name);
+  });
+  it.each(['', '../x', 'a b', '-x', 'x'.repeat(64)])('refuses %j with a usage error', (name) => {
+    expect(() => snapshotName(name, 'save')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+  it('asks for a name when none is given', () => {
+    expect(() => snapshotName(undefined, 'restore')).toThrow(/snapshot restore needs a NAME/);
+  });
+});
+
+describe('the up snapshot', () => {
+  it('is taken by the first up that finishes on the whole lab', () => {
+    expect(upSnapshotPlan(undefined, lab, whole)).toMatchObject({ take: true });
+  });
+  it('is kept by a later up while the lab file describes the same lab', () => {
+    expect(upSnapshotPlan(meta(), lab, whole)).toMatchObject({ take: false, reason: /stays/ });
+  });
+  it('is retaken when the lab file changed', () => {
+    expect(upSnapshotPlan(meta({ labHash: 'other' }), lab, whole)).toMatchObject({ take: true });
+  });
+  it('is not taken by a partial up, --machines-only or --no-snapshot', () => {
+    expect(upSnapshotPlan(undefined, lab, { ...whole, selected: 1, only: ['db'] }).take).toBe(false);
+    expect(upSnapshotPlan(undefined, lab, { ...whole, machinesOnly: true }).take).toBe(false);
+    expect(upSnapshotPlan(undefined, lab, { ...whole, noSnapshot: true }).take).toBe(false);
+  });
+  it('does not depend on where the lab file is', () => {
+    expect(labHash({ ...lab, file: '/elsewhere/lab.yaml' })).toBe(labHash(lab));
+    expect(labHash({ ...lab, nodes: lab.nodes.slice(1) })).not.toBe(labHash(lab));
+  });
+});
+
+describe('restoring a snapshot', () => {
+  it('fits the lab it was taken of', () => {
+    expect(restoreProblem(meta(), lab, 'nspawn')).toBeUndefined();
+  });
+  it('refuses another provider or another set of nodes, saying which', () => {
+    expect(restoreProblem(meta(), lab, 'vagrant')).toMatch(/taken on nspawn/);
+    expect(restoreProblem(meta({ nodes: ['db1'] }), lab, 'nspawn')).toMatch(/holds the nodes db1/);
+  });
+});
+
+describe('snapshot records', () => {
+  const base = mkdtempSync(join(tmpdir(), 'snapshots-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  it('lists finished snapshots oldest first and skips an unfinished save', () => {
+    const paths = labPaths('snap-e2e', base);
+    for (const m of [meta({ name: 'b', created: '2026-12-02T02:00:00Z' }), meta({ name: 'a' })]) {
+      mkdirSync(snapshotDir(paths, m.name), { recursive: true });
+      writeSnapshot(paths, m);
+    }
+    mkdirSync(snapshotDir(paths, 'unfinished'), { recursive: true });
+    expect(listSnapshots(paths).map((m) => m.name)).toEqual(['a', 'b']);
+    expect(readSnapshot(paths, 'unfinished')).toBeUndefined();
+    expect(readSnapshot(paths, 'b')?.created).toBe('2026-12-02T02:00:00Z');
+  });
+});
