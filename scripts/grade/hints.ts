@@ -117,6 +117,8 @@ export const CHECK_STEPS: Record<string, { roles: Role[]; step: Step }> = {
   },
 };
 
+const DOWN = '(down)';
+
 /** What is wrong on the nodes of these roles now: "haproxy is not installed on lb1", ... */
 export function facts(lab: Lab, roles: Role[], inventory: Inventory): string[] {
   const groups = new Map<string, string[]>();
@@ -128,7 +130,7 @@ export function facts(lab: Lab, roles: Role[], inventory: Inventory): string[] {
     for (const node of nodesWithRole(lab, role)) {
       const services = inventory.get(node.name);
       if (!services) {
-        add('is not running or does not answer', node.name);
+        add(DOWN, node.name);
         continue;
       }
       for (const unit of roleServices(lab, role)) {
@@ -138,7 +140,9 @@ export function facts(lab: Lab, roles: Role[], inventory: Inventory): string[] {
       }
     }
   return [...groups].map(([what, nodes]) =>
-    what.startsWith('is ') ? `${nodes.join(', ')} ${what}` : `${what} on ${nodes.join(', ')}`,
+    what !== DOWN
+      ? `${what} on ${nodes.join(', ')}`
+      : `${nodes.join(', ')} ${nodes.length > 1 ? 'are not running or do not answer' : 'is not running or does not answer'}`,
   );
 }
 
