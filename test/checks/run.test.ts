@@ -105,7 +105,13 @@ describe('checks runner', () => {
     expect(cause('data.write-through-router')).toBe('prerequisite');
     expect(cause('web.reach')).toBe('prerequisite');
     expect(cause('data.galera-cluster')).toBe('runs');
-    const r = await runChecks(ctx, [check('a', async () => ({ status: 'pass', summary: 'x', evidence: [] }), () => 'no web node is running')]);
+    const r = await runChecks(ctx, [
+      check(
+        'a',
+        async () => ({ status: 'pass', summary: 'x', evidence: [] }),
+        () => 'no web node is running',
+      ),
+    ]);
     expect(r.checks[0]!.skipCause).toBe('not-in-lab');
   });
 });
