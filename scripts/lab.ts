@@ -75,7 +75,7 @@ function report(e: unknown, debug: boolean): number {
       process.stderr.write(
         `${e.stack}\n${e.cause ? `cause: ${String((e.cause as Error).stack ?? e.cause)}\n` : ''}`,
       );
-    return e.code === 'USAGE'
+    return e.code === 'USAGE' || e.code === 'WEIGHTS_INVALID'
       ? EXIT.usage
       : e.code === 'PREFLIGHT' || e.code === 'NO_PROVIDER'
         ? EXIT.environment

@@ -5,21 +5,44 @@ import { createHash, randomBytes } from 'node:crypto';
 import { frontAddress, nodeByName } from '../core/model.ts';
 import { exec, frontSkip, runningWith, trustArgs, userNode } from './front.ts';
 import { configMismatch, judgeStatus, ocsUserId } from './nextcloud-judge.ts';
-import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass, skip } from './types.ts';
+import {
+  type Check,
+  type CheckContext,
+  type CheckOutcome,
+  evidence,
+  fail,
+  pass,
+  type SkipCause,
+  skip,
+} from './types.ts';
+import { fewWebs } from './web.ts';
 
 const CONFIG_DIR = '/var/www/nextcloud/config';
+const SKIP_NOTE = '/var/lib/lab/nextcloud-skip-reason';
 // Prints "installed" or why not (web.sh writes the reason when it had no archive).
-const STATE_SCRIPT = `if [ -f ${CONFIG_DIR}/config.php ]; then echo installed; else cat /var/lib/lab/nextcloud-skip-reason 2>/dev/null || echo "no ${CONFIG_DIR}/config.php"; fi`;
+// "note: " marks the reason web.sh wrote because lab:up had no archive: the lab has no Nextcloud then.
+const STATE_SCRIPT = `if [ -f ${CONFIG_DIR}/config.php ]; then echo installed; elif [ -f ${SKIP_NOTE} ]; then printf 'note: '; cat ${SKIP_NOTE}; else echo "no ${CONFIG_DIR}/config.php"; fi`;
+
+/** Why Nextcloud is not there, and whether the lab left it out on purpose (no archive given). */
+export interface NotInstalled {
+  why: string;
+  cause: SkipCause;
+}
+
+/** Reads STATE_SCRIPT's answer of one web node: undefined when Nextcloud is installed there. */
+export function judgeInstalled(node: string, stdout: string): NotInstalled | undefined {
+  const text = stdout.trim();
+  if (text === 'installed') return undefined;
+  if (text.startsWith('note: ')) return { why: text.slice(6), cause: 'not-in-lab' };
+  return { why: text || `cannot tell whether Nextcloud is installed on ${node}`, cause: 'prerequisite' };
+}
 
 /** Why Nextcloud checks must skip now (from the web nodes), or undefined when every web node has it installed. */
-async function notInstalled(ctx: CheckContext): Promise<string | undefined> {
+async function notInstalled(ctx: CheckContext): Promise<NotInstalled | undefined> {
   const results = await Promise.all(
     runningWith(ctx, 'web').map((n) => exec(ctx, n, ['sh', '-c', STATE_SCRIPT])),
   );
-  const missing = results.find((r) => r.stdout.trim() !== 'installed');
-  return missing
-    ? missing.stdout.trim() || `cannot tell whether Nextcloud is installed on ${missing.node}`
-    : undefined;
+  return results.map((r) => judgeInstalled(r.node, r.stdout)).find((v) => v !== undefined);
 }
 
 function credentials(ctx: CheckContext): string {
@@ -27,11 +50,12 @@ function credentials(ctx: CheckContext): string {
 }
 
 async function statusCheck(ctx: CheckContext): Promise<CheckOutcome> {
-  const why = await notInstalled(ctx);
-  if (why)
+  const missing = await notInstalled(ctx);
+  if (missing)
     return skip(
-      why,
+      missing.why,
       'Give lab:up a Nextcloud archive (NEXTCLOUD_ARCHIVE=/path/to/nextcloud-32.x.tar.bz2) and run it again.',
+      missing.cause,
     );
   const user = userNode(ctx)!;
   const front = frontAddress(ctx.lab)!;
@@ -72,8 +96,8 @@ async function statusCheck(ctx: CheckContext): Promise<CheckOutcome> {
 }
 
 async function loginCheck(ctx: CheckContext): Promise<CheckOutcome> {
-  const why = await notInstalled(ctx);
-  if (why) return skip(why);
+  const missing = await notInstalled(ctx);
+  if (missing) return skip(missing.why, undefined, missing.cause);
   const user = userNode(ctx)!;
   const url = `https://${frontAddress(ctx.lab)}/ocs/v2.php/cloud/user?format=json`;
   const r = await exec(
@@ -107,8 +131,8 @@ async function loginCheck(ctx: CheckContext): Promise<CheckOutcome> {
 }
 
 async function webdavCheck(ctx: CheckContext): Promise<CheckOutcome> {
-  const why = await notInstalled(ctx);
-  if (why) return skip(why);
+  const missing = await notInstalled(ctx);
+  if (missing) return skip(missing.why, undefined, missing.cause);
   const user = userNode(ctx)!;
   const front = frontAddress(ctx.lab)!;
   const admin = ctx.lab.nextcloud?.admin_user ?? 'admin';
@@ -194,10 +218,10 @@ async function webdavCheck(ctx: CheckContext): Promise<CheckOutcome> {
 }
 
 async function configCheck(ctx: CheckContext): Promise<CheckOutcome> {
-  const why = await notInstalled(ctx);
-  if (why) return skip(why);
+  const missing = await notInstalled(ctx);
+  if (missing) return skip(missing.why, undefined, missing.cause);
   const webs = runningWith(ctx, 'web');
-  if (webs.length < 2) return skip(`only ${webs.length} web node running: nothing to compare`);
+  if (webs.length < 2) return skip(...fewWebs(ctx, webs.length));
   const results = await Promise.all(
     webs.map((n) => exec(ctx, n, ['sha256sum', `${CONFIG_DIR}/config.php`, `${CONFIG_DIR}/lab.config.php`])),
   );

@@ -1,7 +1,7 @@
 // Runs checks with a deadline each and turns any error into a failed check with its message.
 import { redact } from '../core/secrets.ts';
 import type { LabContext } from '../engine/context.ts';
-import type { Check, CheckContext, CheckResult, Tier } from './types.ts';
+import type { Check, CheckContext, CheckResult, SkipCause, Tier } from './types.ts';
 
 export interface VerifyReport {
   ok: boolean;
@@ -49,11 +49,28 @@ export async function runChecks(
   };
 }
 
+/**
+ * A check that would still skip with every machine of the lab running skips because the lab has no
+ * such part; one that would run then skips because a machine it needs is down.
+ */
+export function skipCause(check: Check, ctx: CheckContext): SkipCause {
+  const everyNode = new Set(ctx.lab.nodes.map((n) => n.name));
+  return check.skipReason({ ...ctx, running: everyNode }) ? 'not-in-lab' : 'prerequisite';
+}
+
 async function runOne(check: Check, ctx: CheckContext, timeoutMs: number): Promise<CheckResult> {
   const started = Date.now();
   const base = { id: check.id, tier: check.tier, title: check.title };
   const reason = check.skipReason(ctx);
-  if (reason) return { ...base, status: 'skip', summary: reason, evidence: [], ms: 0 };
+  if (reason)
+    return {
+      ...base,
+      status: 'skip',
+      summary: reason,
+      evidence: [],
+      ms: 0,
+      skipCause: skipCause(check, ctx),
+    };
   let timer: NodeJS.Timeout | undefined;
   try {
     const outcome = await Promise.race([

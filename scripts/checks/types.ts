@@ -4,6 +4,12 @@ import type { Secrets } from '../core/secrets.ts';
 import type { ExecResult, Remote } from '../engine/remote.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
+/**
+ * Why a check skipped: `not-in-lab` when the lab has no such part (no front VIP, one web node, no
+ * Nextcloud archive given), `prerequisite` when what it needs is missing or down (a stopped machine,
+ * Nextcloud not installed). A grade leaves the first out and counts the second as lost.
+ */
+export type SkipCause = 'not-in-lab' | 'prerequisite';
 export type Tier = 'machines' | 'data' | 'router' | 'redis' | 'storage' | 'web' | 'lb' | 'nextcloud';
 
 export interface Evidence {
@@ -20,6 +26,8 @@ export interface CheckOutcome {
   evidence: Evidence[];
   /** What a student should look at when it fails (or why it was skipped). */
   hint?: string;
+  /** Set on a skip; a skip from run() that does not say is a `prerequisite`. */
+  skipCause?: SkipCause;
 }
 
 export interface CheckResult extends CheckOutcome {
@@ -69,9 +77,14 @@ export const fail = (summary: string, ev: Evidence[], hint: string): CheckOutcom
   evidence: ev,
   hint,
 });
-export const skip = (summary: string, hint?: string): CheckOutcome => ({
+export const skip = (
+  summary: string,
+  hint?: string,
+  skipCause: SkipCause = 'prerequisite',
+): CheckOutcome => ({
   status: 'skip',
   summary,
   evidence: [],
   hint,
+  skipCause,
 });

@@ -2,7 +2,7 @@
 // survives a change of node, a file written through one node reads back through the other, and every
 // web node reaches the database, Redis and the shared volume.
 import { createHash, randomBytes } from 'node:crypto';
-import { frontAddress, nodeByName } from '../core/model.ts';
+import { frontAddress, nodeByName, nodesWithRole } from '../core/model.ts';
 import {
   exec,
   frontSkip,
@@ -14,9 +14,28 @@ import {
   trustArgs,
   userNode,
 } from './front.ts';
-import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass, skip } from './types.ts';
+import {
+  type Check,
+  type CheckContext,
+  type CheckOutcome,
+  evidence,
+  fail,
+  pass,
+  type SkipCause,
+  skip,
+} from './types.ts';
 
 const REQUESTS = 10;
+
+/** The skip of a comparison between web nodes with fewer than two running: a lab of one web node has none. */
+export function fewWebs(ctx: CheckContext, count: number): [string, undefined, SkipCause] {
+  const inLab = nodesWithRole(ctx.lab, 'web').length;
+  return [
+    `only ${count} web node running: nothing to compare`,
+    undefined,
+    inLab < 2 ? 'not-in-lab' : 'prerequisite',
+  ];
+}
 
 async function probeLoop(ctx: CheckContext, count = REQUESTS) {
   const user = userNode(ctx)!;
@@ -121,7 +140,7 @@ async function writeThrough(ctx: CheckContext, user: string, from: string, to: s
 
 async function sharedWriteCheck(ctx: CheckContext): Promise<CheckOutcome> {
   const webs = runningWith(ctx, 'web');
-  if (webs.length < 2) return skip(`only ${webs.length} web node running: nothing to compare`);
+  if (webs.length < 2) return skip(...fewWebs(ctx, webs.length));
   const user = userNode(ctx)!.node;
   const pairs: [string, string][] = webs.map((w, i) => [w, webs[(i + 1) % webs.length]!]);
   const results = [];

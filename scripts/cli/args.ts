@@ -55,6 +55,10 @@ const OPTIONS = {
   force: { type: 'boolean' },
   since: { type: 'string' },
   watch: { type: 'boolean' },
+  grade: { type: 'boolean' },
+  weights: { type: 'string' },
+  markdown: { type: 'string' },
+  'min-score': { type: 'string' },
   json: { type: 'boolean' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -69,7 +73,7 @@ export const GLOBAL_OPTIONS: readonly Option[] = ['lab', 'provider', 'json', 'de
 export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   render: [],
   up: ['only', 'machines-only', 'no-snapshot'],
-  verify: [],
+  verify: ['grade', 'weights', 'markdown', 'min-score'],
   drill: ['halt', 'halt-role', 'all', 'power-cycle', 'graceful', 'observe', 'rate', 'load', 'users', 'force'],
   load: ['scenario', 'users', 'duration', 'iterations', 'size', 'ramp', 'think', 'seed', 'keep'],
   status: ['all'],
@@ -125,6 +129,14 @@ export interface Args {
   /** logs: the journal of the last this many seconds. */
   sinceS?: number;
   watch: boolean;
+  /** verify: score the checks for a class. */
+  grade: boolean;
+  /** verify --grade: the teacher's weights file. */
+  weights?: string;
+  /** verify --grade: where the Markdown report goes. */
+  markdown?: string;
+  /** verify --grade: exit 1 below this score, in per cent. */
+  minScore?: number;
   json: boolean;
   debug: boolean;
 }
@@ -147,6 +159,11 @@ export function parse(argv: string[]): Args {
   if (!COMMANDS.includes(command)) throw usage(`Unknown command '${positionals[0]}'`);
   const help = v.help ?? false;
   if (!help) refuseForeignOptions(command, Object.keys(v) as Option[]);
+  if (!help && !v.grade) {
+    const gradeOnly = (['weights', 'markdown', 'min-score'] as const).filter((o) => v[o] !== undefined);
+    if (gradeOnly.length > 0)
+      throw usage(`${gradeOnly.map((o) => `--${o}`).join(', ')} only go with --grade`, command);
+  }
   const provider = v.provider ?? 'auto';
   if (!['vagrant', 'nspawn', 'auto'].includes(provider))
     throw usage(`--provider must be vagrant, nspawn or auto, not '${provider}'`, command);
@@ -183,6 +200,10 @@ export function parse(argv: string[]): Args {
     force: v.force ?? false,
     sinceS: v.since === undefined ? undefined : parseDuration('--since', v.since),
     watch: v.watch ?? false,
+    grade: v.grade ?? false,
+    weights: v.weights,
+    markdown: v.markdown,
+    minScore: number('--min-score', v['min-score'], 0, 100),
     json: v.json ?? false,
     debug: v.debug ?? false,
   };

@@ -105,6 +105,7 @@ export async function verifyCommand(
   progress: Progress,
   out: Out,
 ): Promise<number> {
+  if (args.grade) return (await import('./grade.ts')).gradeCommand(ctx, args, progress, out);
   const onResult = (r: { id: string; status: string; ms: number }) => {
     if (r.status === 'skip') progress.info(`– ${r.id}  skipped`);
     else (r.status === 'pass' ? progress.ok : progress.fail)(r.id, `${(r.ms / 1000).toFixed(1)} s`);

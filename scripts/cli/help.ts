@@ -10,6 +10,8 @@ export interface CommandHelp {
   /** Each option the command takes, as shown (`--node NAME`), and what it does. */
   options: [string, string][];
   examples: string[];
+  /** Lines printed after the options. */
+  notes?: string[];
 }
 
 const NODE = '--node NAME|@HOLDER';
@@ -45,10 +47,32 @@ export const HELP: Record<Command, CommandHelp> = {
     ],
   },
   verify: {
-    usage: 'verify',
+    usage: 'verify [--grade [--weights FILE] [--markdown FILE] [--min-score N]]',
     summary: 'run every check and say what passes, fails or was skipped (and why)',
-    options: [],
-    examples: ['npm run lab:verify', 'npm run lab:verify -- --json'],
+    options: [
+      [
+        '--grade',
+        'score the checks for a class: points per tier and in all, what to do first, each lost point with a hint (exit 0 once graded, whatever the score)',
+      ],
+      [
+        '--weights FILE',
+        'points per tier and shares per check, YAML or JSON (default: machines 0, every other tier 10, shared equally)',
+      ],
+      ['--markdown FILE', 'write the Markdown report there (default .lab/<lab>/reports/grade-<stamp>.md)'],
+      ['--min-score N', 'with --grade: exit 1 when the score is below N per cent'],
+    ],
+    examples: [
+      'npm run lab:verify',
+      'npm run lab:verify -- --json',
+      'npm run lab:verify -- --lab tp --grade',
+      'npm run lab:verify -- --lab tp --grade --weights class.yaml --min-score 50 --json',
+    ],
+    notes: [
+      'Grading: a check that passes wins its points, one that fails loses them. A skipped check is',
+      'lost when something it needs is missing or down (a stopped machine, Nextcloud not installed),',
+      'and not graded when the lab has no such part (no front VIP, one web node, no Nextcloud archive',
+      'given to lab:up): it is listed with its reason and counts neither way.',
+    ],
   },
   drill: {
     usage: 'drill --halt NODE | --halt-role ROLE | --all | --power-cycle [options]',
@@ -217,7 +241,7 @@ export const GLOBAL_HELP: [string, string][] = [
 ];
 
 const EXITS =
-  'Exit codes: 0 ok, 1 a check/drill failed or the lab file is invalid, 2 usage, 3 host not ready, 130 interrupted.';
+  'Exit codes: 0 ok, 1 a check/drill failed or the lab file is invalid (verify --grade: 0 once graded, 1 below --min-score), 2 usage or an invalid weights file, 3 host not ready, 130 interrupted.';
 
 function table(rows: [string, string][]): string[] {
   const width = Math.max(...rows.map(([k]) => k.length), 20);
@@ -232,6 +256,7 @@ export function commandHelp(command: Command): string {
     '',
     h.summary,
     ...(h.options.length > 0 ? ['', 'Options', ...table(h.options)] : []),
+    ...(h.notes ? ['', ...h.notes] : []),
     '',
     'Options of every command',
     ...table(GLOBAL_HELP),

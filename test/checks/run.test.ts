@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runChecks } from '../../scripts/checks/run.ts';
-import type { Check } from '../../scripts/checks/types.ts';
+import { ALL_CHECKS } from '../../scripts/checks/index.ts';
+import { runChecks, skipCause } from '../../scripts/checks/run.ts';
+import type { Check, CheckContext } from '../../scripts/checks/types.ts';
 import { loadLabFile } from '../../scripts/core/model.ts';
 import type { LabContext } from '../../scripts/engine/context.ts';
 
@@ -89,5 +90,28 @@ describe('checks runner', () => {
     );
     expect(r.checks.map((c) => c.id)).toEqual(['d']);
     expect([...seen!]).toEqual(['db1']);
+  });
+
+  it('a skip is not-in-lab when it would skip with every machine running, else a prerequisite', async () => {
+    const cctx = { ...ctx, running: new Set(['db1']) } as unknown as CheckContext;
+    const cause = (id: string) => {
+      const c = ALL_CHECKS.find((x) => x.id === id)!;
+      return c.skipReason(cctx) ? skipCause(c, cctx) : 'runs';
+    };
+    // tp has no VIPs: the lab has no such part.
+    expect(cause('lb.vip')).toBe('not-in-lab');
+    expect(cause('router.vip')).toBe('not-in-lab');
+    // The router and web nodes exist but are down: what the checks need is missing.
+    expect(cause('data.write-through-router')).toBe('prerequisite');
+    expect(cause('web.reach')).toBe('prerequisite');
+    expect(cause('data.galera-cluster')).toBe('runs');
+    const r = await runChecks(ctx, [
+      check(
+        'a',
+        async () => ({ status: 'pass', summary: 'x', evidence: [] }),
+        () => 'no web node is running',
+      ),
+    ]);
+    expect(r.checks[0]!.skipCause).toBe('not-in-lab');
   });
 });

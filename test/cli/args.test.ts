@@ -216,3 +216,30 @@ describe('snapshot, reset and status --all', () => {
     expect(() => parse(['down', '--all'])).toThrow(/down does not take --all/);
   });
 });
+
+describe('verify --grade', () => {
+  it('reads --grade with its weights, report file and minimum score', () => {
+    const a = parse([
+      'verify',
+      '--grade',
+      '--weights',
+      'class.yaml',
+      '--markdown',
+      'g.md',
+      '--min-score',
+      '60',
+    ]);
+    expect(a).toMatchObject({ grade: true, weights: 'class.yaml', markdown: 'g.md', minScore: 60 });
+    expect(parse(['verify'])).toMatchObject({ grade: false, weights: undefined, minScore: undefined });
+  });
+
+  it('refuses the grade options without --grade, and a score outside 0-100', () => {
+    expect(() => parse(['verify', '--weights', 'class.yaml'])).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: '--weights only go with --grade' }),
+    );
+    expect(() => parse(['verify', '--grade', '--min-score', '120'])).toThrow(
+      expect.objectContaining({ message: "--min-score must be a number from 0 to 100, not '120'" }),
+    );
+    expect(() => parse(['status', '--grade'])).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+});
