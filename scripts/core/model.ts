@@ -377,7 +377,14 @@ export function routerAddress(lab: Lab): string | undefined {
 
 /** Where web nodes reach MariaDB and Redis: through the router, or straight at a standalone db node. */
 export function dataAddress(lab: Lab): string | undefined {
-  return routerAddress(lab) ?? (lab.placement.standalone.includes('db') ? singleAddress(lab, 'db') : undefined);
+  return (
+    routerAddress(lab) ?? (lab.placement.standalone.includes('db') ? singleAddress(lab, 'db') : undefined)
+  );
+}
+
+/** http://<host>[:port]: a web node's Apache, on placement.ports.web when an lb shares its node. */
+export function webOrigin(lab: Lab, host: string): string {
+  return lab.placement.webPort === 80 ? `http://${host}` : `http://${host}:${lab.placement.webPort}`;
 }
 
 function singleAddress(lab: Lab, role: Role): string | undefined {

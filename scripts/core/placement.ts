@@ -143,7 +143,8 @@ function localRouterProblems(spec: LooseSpec, p: Placement): Problem[] {
     if (n.roles?.includes('web') && !n.roles.includes('router'))
       out.push({
         path: `nodes[${i}].roles`,
-        message: 'with placement.router: local a web node needs the router role too (it reaches MariaDB and Redis on 127.0.0.1)',
+        message:
+          'with placement.router: local a web node needs the router role too (it reaches MariaDB and Redis on 127.0.0.1)',
         hint: 'add router to its roles',
       });
   });
@@ -170,7 +171,8 @@ function standaloneProblems(spec: LooseSpec, p: Placement): Problem[] {
   if (p.standalone.includes('db') && count(spec, 'router') > 0)
     out.push({
       path: 'placement.standalone',
-      message: 'a standalone MariaDB has no health agent for a router to check: the web nodes reach it directly',
+      message:
+        'a standalone MariaDB has no health agent for a router to check: the web nodes reach it directly',
       hint: 'remove the router role, or run Galera',
     });
   return out;
@@ -184,7 +186,8 @@ function tierProblems(spec: LooseSpec, p: Placement): Problem[] {
   const webs = count(spec, 'web');
   if (webs === 0 || count(spec, 'lb') === 0) return out;
   const none = (role: Role, what: string) =>
-    count(spec, role) === 0 && out.push({ path: 'nodes', message: `the web nodes need ${what} but no node has the ${role} role` });
+    count(spec, role) === 0 &&
+    out.push({ path: 'nodes', message: `the web nodes need ${what} but no node has the ${role} role` });
   none('db', 'MariaDB');
   none('redis', 'Redis (sessions and locks)');
   if (count(spec, 'db') > 0 && count(spec, 'router') === 0) {

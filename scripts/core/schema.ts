@@ -96,7 +96,7 @@ export interface LooseSpec {
 const record = (v: unknown): Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
-function field<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+function field<S extends z.ZodTypeAny>(schema: S, value: unknown): z.output<S> | undefined {
   const r = schema.safeParse(value);
   return r.success ? r.data : undefined;
 }
