@@ -45,6 +45,7 @@ const AIO_SKIPS = [
   'web.session',
   'web.shared-write',
   'lb.vip',
+  'nextcloud.config',
 ];
 
 describe.skipIf(skipReason)(

@@ -162,6 +162,9 @@ Listen $HEALTH_PORT
 EOF
 }
 
+# The GlusterFS mount point, or nothing when the lab has no storage node (data on the node's own disk).
+shared_mount() { if [[ -n "${STORAGE_NODES:-}${STORAGE_ARBITER_NODES:-}" ]]; then echo "$MOUNT"; fi; }
+
 # The probe's credentials: outside the web root, readable by PHP-FPM workers (group www-data) only.
 render_probe_config() {
   cat <<EOF
@@ -171,7 +174,7 @@ return [
   'node' => $(php_str "$NODE_NAME"),
   'db' => ['host' => $(php_str "$ROUTER_ADDR"), 'port' => 3306, 'user' => 'labprobe', 'password' => $(php_str "$DB_PROBE_PASSWORD"), 'name' => 'labprobe'],
   'redis' => ['host' => $(php_str "$ROUTER_ADDR"), 'port' => 6379, 'password' => $(php_str "$REDIS_PASSWORD")],
-  'mount' => $(php_str "$MOUNT"),
+  'mount' => $(php_str "$(shared_mount)"),
   'storage' => $(php_str "$MOUNT/lab-probe"),
 ];
 EOF
