@@ -3,13 +3,15 @@
 #   probe      read-only: prints `::lab-state running= primary= seqno= safe= uuid=`
 #   bootstrap  on the one node chooseGaleraBootstrap() picked: galera_new_cluster, then users and databases
 #   join       on every other db node, one at a time: start and wait for Synced; a healthy node: no change
-# Inputs: DB_NODES, LAB_NAME, NODE_NAME, NODE_IP, DB_SST_PASSWORD, DB_NEXTCLOUD_PASSWORD, DB_PROBE_PASSWORD.
+#   standalone the lab's only db node with placement.standalone: [db]: plain MariaDB, no Galera, no agent
+# Inputs: DB_NODES, LAB_NAME, NODE_NAME, NODE_IP, DB_SST_PASSWORD, DB_NEXTCLOUD_PASSWORD, DB_PROBE_PASSWORD,
+#   DB_STANDALONE, ROUTER_BIND (127.0.0.1 when this node's router listens there: MariaDB binds NODE_IP).
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
 # shellcheck source=../files/db/galera-lib.sh
 source "$LAB_PROVISION_DIR/files/db/galera-lib.sh"
-step=${1:?usage: db.sh probe|bootstrap|join}
+step=${1:?usage: db.sh probe|bootstrap|join|standalone}
 files=$LAB_PROVISION_DIR/files/db
 
 # Galera settings. pc.wait_prim_timeout 10 s (default 30): a node booting with the lab while no Primary
@@ -17,6 +19,10 @@ files=$LAB_PROVISION_DIR/files/db
 # then never reports ready and ignores SIGTERM, measured). The gcache must hold the writes a restarting
 # node missed so it rejoins by IST, not SST. evs.suspect_timeout 3 s (default 5): after a power cut,
 # writes to the survivors stall until the silent node is evicted.
+# With placement.router: local the node's router (HAProxy) has 127.0.0.1:3306: MariaDB takes the node's
+# lab address, where the routers of every node reach it.
+bind_address() { if has_role router && [[ -n ${ROUTER_BIND:-} ]]; then echo "$NODE_IP"; else echo 0.0.0.0; fi; }
+
 render_cnf() {
   local addr
   addr=$(list_ips "$DB_NODES" | paste -sd, -)
@@ -24,7 +30,7 @@ render_cnf() {
 # Written by the lab's db role. Nextcloud needs READ-COMMITTED, ROW binlog and utf8mb4; Galera needs
 # InnoDB and innodb_autoinc_lock_mode=2.
 [mysqld]
-bind-address = 0.0.0.0
+bind-address = $(bind_address)
 binlog_format = ROW
 default_storage_engine = InnoDB
 innodb_autoinc_lock_mode = 2
@@ -37,6 +43,9 @@ innodb_buffer_pool_size = 128M
 # 60. 100 leaves room for a third web node and bounds memory: each connection may take MiBs of buffers.
 max_connections = 100
 skip_name_resolve = ON
+EOF
+  [[ -z ${DB_STANDALONE:-} ]] || return 0
+  cat <<EOF
 
 [galera]
 wsrep_on = ON
@@ -144,9 +153,26 @@ do_join() {
   ensure_sql_objects
 }
 
+# One MariaDB without Galera (all-in-one): nothing to bootstrap or join, the web nodes reach it directly.
+do_standalone() {
+  [[ -n ${DB_STANDALONE:-} ]] || die "db.sh standalone runs only with placement.standalone: [db] (DB_STANDALONE=1)"
+  ensure_role_packages db
+  render_cnf | put_file /etc/mysql/mariadb.conf.d/99-lab-galera.cnf 0640 root:mysql && CNF_CHANGED=1
+  ensure_disabled mariadb.socket mariadb-extra.socket
+  ensure_enabled mariadb
+  restart_if "$CNF_CHANGED" mariadb
+  wait_until 60 "mariadb to answer on its socket" sql "SELECT 1"
+  ensure_database nextcloud
+  ensure_database labprobe
+  ensure_user nextcloud % "$DB_NEXTCLOUD_PASSWORD" nextcloud
+  ensure_user labprobe % "$DB_PROBE_PASSWORD" labprobe
+  ensure_probe_table
+}
+
 case $step in
+  standalone) do_standalone ;;
   probe) probe_line ;;
   bootstrap) do_bootstrap ;;
   join) do_join ;;
-  *) die "db.sh: unknown step '$step' (probe, bootstrap, join)" ;;
+  *) die "db.sh: unknown step '$step' (probe, bootstrap, join, standalone)" ;;
 esac

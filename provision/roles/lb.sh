@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Load balancer: HAProxy terminates TLS with the lab's certificate and spreads requests over the web
 # nodes; keepalived floats FRONT_VIP between the lb nodes when the lab has one (none in tp).
+# Steps: apply (HAProxy and keepalived); haproxy (HAProxy only: roles/router.sh runs it on a node that is
+# lb and router with placement.router: local, whose one HAProxy carries both roles' listeners).
 # Inputs: WEB_NODES, LB_NODES, FRONT_ADDR, FRONT_VIP, LAB_PREFIX, HAPROXY_STATS_PASSWORD, NEXTCLOUD_ARCHIVE,
-#   the TLS files the engine uploads to /opt/lab/tls/{server.crt,server.key}.
+#   WEB_PORT, the TLS files the engine uploads to /opt/lab/tls/{server.crt,server.key}, and on a shared
+#   node the router's inputs (DB_NODES, REDIS_NODES, REDIS_PASSWORD, ROUTER_BIND).
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
 # shellcheck source=../files/lb/lb-lib.sh
 source "$LAB_PROVISION_DIR/files/lb/lb-lib.sh"
+# shellcheck source=../files/router/router-lib.sh
+source "$LAB_PROVISION_DIR/files/router/router-lib.sh"
 
 PEM=/etc/haproxy/certs/lab.pem
 # The web nodes' health port and [www] pool size (provision/files/web/web-lib.sh): HAProxy sends each web
@@ -21,7 +26,7 @@ setup_haproxy() {
   # Without Nextcloud the lab probe's status.php answers the same `"maintenance":false` contract.
   [[ -n ${NEXTCLOUD_ARCHIVE:-} ]] || health=/lab-probe/status.php
   cat /opt/lab/tls/server.crt /opt/lab/tls/server.key | put_file "$PEM" 0640 root:haproxy && restart=1
-  render_haproxy "$health" | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && restart=1
+  render_node_haproxy "$health" | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && restart=1
   haproxy -c -q -f /etc/haproxy/haproxy.cfg >&2 || die "haproxy -c rejected /etc/haproxy/haproxy.cfg (see above)"
   ensure_enabled haproxy
   # A reload keeps established connections (long WebDAV uploads) on the old process.
@@ -53,5 +58,9 @@ apply() {
 
 case ${1:-} in
   apply) apply ;;
-  *) die "usage: lb.sh apply" ;;
+  haproxy)
+    ensure_role_packages lb
+    setup_haproxy
+    ;;
+  *) die "usage: lb.sh apply|haproxy" ;;
 esac

@@ -2,7 +2,8 @@
 # Redis server: the lab's settings live in /etc/redis/lab.conf (ours, always kept); /etc/redis/redis.conf
 # includes it and belongs to Redis afterwards: Sentinel rewrites its replicaof line on failover (CONFIG
 # REWRITE), so this role writes that file only once and never touches replication on a re-run.
-# Step: apply. Inputs: REDIS_NODES, SENTINEL_NODES, REDIS_INITIAL_PRIMARY, REDIS_PASSWORD, NODE_IP.
+# Step: apply. Inputs: REDIS_NODES, SENTINEL_NODES, REDIS_INITIAL_PRIMARY, REDIS_PASSWORD, NODE_IP,
+#   ROUTER_BIND (127.0.0.1 when this node's router listens there: Redis then binds NODE_IP only).
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
@@ -16,10 +17,13 @@ step=${1:?usage: redis.sh apply}
 # whose loss also costs the Galera writer (after --all it had: db1's drill then cost both failovers).
 replica_priority() { [[ $NODE_NAME == "$(first_name "${DB_NODES:-}")" ]] && echo 100 || echo 50; }
 
+# With placement.router: local the node's router (HAProxy) has 127.0.0.1:6379.
+bind_addresses() { if has_role router && [[ -n ${ROUTER_BIND:-} ]]; then echo "$NODE_IP"; else echo "$NODE_IP 127.0.0.1"; fi; }
+
 render_lab_conf() {
   cat <<EOF
 # Written by the lab's redis role; replication is in redis.conf, which Sentinel owns.
-bind $NODE_IP 127.0.0.1
+bind $(bind_addresses)
 port 6379
 protected-mode yes
 pidfile /run/redis/redis-server.pid

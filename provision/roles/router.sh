@@ -2,7 +2,9 @@
 # Router: HAProxy in TCP mode sends MariaDB :3306 to exactly one Synced Galera node and Redis :6379 to the
 # current Redis primary; keepalived floats ROUTER_VIP between routers when there are two or more.
 # Step: apply. Inputs: DB_NODES, REDIS_NODES, ROUTER_NODES, ROUTER_VIP, REDIS_PASSWORD,
-# HAPROXY_STATS_PASSWORD, NODE_NAME, NODE_IP, LAB_PREFIX.
+# HAPROXY_STATS_PASSWORD, NODE_NAME, NODE_IP, LAB_PREFIX, ROUTER_BIND (127.0.0.1 with placement.router:
+# local: the listeners bind there, for this node's web role). On a node that is also an lb, the node's one
+# HAProxy is the lb's (lb.sh haproxy renders both roles' listeners) and the lb role runs keepalived.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
@@ -17,17 +19,21 @@ ensure_role_packages router
 # HAProxy needs; they do not belong on a router.
 has_role db || ensure_disabled mariadb.socket mariadb-extra.socket mariadb
 has_role redis || ensure_disabled redis-server
-render_haproxy | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && haproxy_restart=1
-if [[ $haproxy_restart == 1 ]]; then
-  haproxy -c -q -f /etc/haproxy/haproxy.cfg || die "HAProxy rejects /etc/haproxy/haproxy.cfg (haproxy -c -f shows why)"
-fi
-ensure_enabled haproxy
-# A reload keeps established connections; HAProxy's unit reloads with a new process (master-worker).
-if [[ $haproxy_restart == 1 ]] && systemctl is-active --quiet haproxy; then
-  systemctl reload haproxy
-  changed "reloaded haproxy"
+if has_role lb; then
+  bash "$LAB_PROVISION_DIR/roles/lb.sh" haproxy
 else
-  ensure_started haproxy
+  render_router_haproxy | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && haproxy_restart=1
+  if [[ $haproxy_restart == 1 ]]; then
+    haproxy -c -q -f /etc/haproxy/haproxy.cfg || die "HAProxy rejects /etc/haproxy/haproxy.cfg (haproxy -c -f shows why)"
+  fi
+  ensure_enabled haproxy
+  # A reload keeps established connections; HAProxy's unit reloads with a new process (master-worker).
+  if [[ $haproxy_restart == 1 ]] && systemctl is-active --quiet haproxy; then
+    systemctl reload haproxy
+    changed "reloaded haproxy"
+  else
+    ensure_started haproxy
+  fi
 fi
 wait_until 20 "HAProxy's stats socket" haproxy_answers
 # HAProxy starts with every server UP until its first checks fail: a client arriving in that second may
@@ -36,7 +42,9 @@ wait_until 20 "HAProxy's stats socket" haproxy_answers
 one_up() { [[ $(printf 'show stat\n' | timeout 2 nc -U -N /run/haproxy/admin.sock | awk -F, -v p="$1" '$1 == p && $2 != "FRONTEND" && $2 != "BACKEND" && $18 == "UP"' | wc -l) == 1 ]]; }
 [[ -z ${REDIS_NODES:-} ]] || wait_until 60 "HAProxy to send Redis to exactly one node (the primary)" one_up redis
 
-if [[ -n ${ROUTER_VIP:-} ]]; then
+if has_role lb; then
+  : # keepalived belongs to the lb role here (the front VIP); the router has no VIP of its own.
+elif [[ -n ${ROUTER_VIP:-} ]]; then
   keepalived_restart=0
   bind_keepalived_to_haproxy && keepalived_restart=1
   render_vrrp router "$ROUTER_VIP" "$ROUTER_NODES" | put_file /etc/keepalived/keepalived.conf 0640 && keepalived_restart=1

@@ -56,12 +56,14 @@ ensure_peers() {
 }
 
 ensure_volume() {
-  local -a brick_list
+  local -a brick_list layout=(replica 3)
   mapfile -t brick_list < <(bricks)
+  # Three data bricks (mini-ha) are plain replica 3; two and a storage-arbiter are replica 3 arbiter 1.
+  [[ -z ${STORAGE_ARBITER_NODES:-} ]] || layout+=(arbiter 1)
   if ! gluster_cli volume info "$VOLUME" >/dev/null 2>&1; then
     # `force`: the bricks live on the machine's root filesystem (no separate brick disk in a lab).
-    gluster_cli volume create "$VOLUME" replica 3 arbiter 1 "${brick_list[@]}" force >&2
-    changed "created gluster volume $VOLUME (replica 3 arbiter 1)"
+    gluster_cli volume create "$VOLUME" "${layout[@]}" "${brick_list[@]}" force >&2
+    changed "created gluster volume $VOLUME (${layout[*]})"
   fi
 }
 

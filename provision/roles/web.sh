@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Web node: Apache (mpm_event) + PHP-FPM 8.2, PHP sessions in Redis through the router, the GlusterFS
 # volume mounted at /srv/labdata, the lab probe under /lab-probe/, and Nextcloud when an archive is given.
-# Inputs: ROUTER_ADDR, REDIS_PASSWORD, DB_PROBE_PASSWORD, STORAGE_NODES, STORAGE_ARBITER_NODES,
+# Without storage nodes (all-in-one, one web node) /srv/labdata is a directory on the node's own disk.
+# Inputs: ROUTER_ADDR, REDIS_PASSWORD, DB_PROBE_PASSWORD, STORAGE_NODES, STORAGE_ARBITER_NODES, WEB_PORT,
 #   WEB_FIRST (1 on the first web node), NEXTCLOUD_ARCHIVE or NEXTCLOUD_SKIP_REASON, and for Nextcloud
 #   FRONT_ADDR, LB_NODES, DB_NEXTCLOUD_PASSWORD, NEXTCLOUD_ADMIN_USER, NEXTCLOUD_ADMIN_PASSWORD, OUT_NEXTCLOUD_*.
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
@@ -37,6 +38,7 @@ setup_apache() {
   render_site "$docroot" | put_file /etc/apache2/sites-available/lab.conf 0644 && restart=1
   a2_site_off 000-default && restart=1
   a2_site_on lab && restart=1
+  if [[ ${WEB_PORT:-80} != 80 ]]; then render_ports_conf | put_file /etc/apache2/ports.conf 0644 && restart=1; fi
   apache2ctl configtest >/dev/null 2>&1 || die "apache2ctl configtest failed: $(apache2ctl configtest 2>&1 | tail -n3)"
   ensure_enabled apache2
   restart_if "$restart" apache2
@@ -46,7 +48,10 @@ setup_apache() {
 setup_mount() {
   local servers first backups line
   servers=$(list_ips "$STORAGE_NODES $STORAGE_ARBITER_NODES")
-  [[ -n $servers ]] || die "no storage nodes in STORAGE_NODES: the web tier needs the GlusterFS volume"
+  if [[ -z $servers ]]; then
+    setup_local_data
+    return 0
+  fi
   first=$(head -n1 <<<"$servers")
   backups=$(tail -n +2 <<<"$servers" | paste -sd:)
   line="$first:/labdata $MOUNT glusterfs defaults,_netdev,backup-volfile-servers=$backups 0 0"
@@ -61,6 +66,17 @@ setup_mount() {
     timeout 60 mount "$MOUNT" || die "mounting the GlusterFS volume labdata at $MOUNT failed (storage up?)"
     changed "mounted labdata at $MOUNT"
   fi
+  ensure_dir "$MOUNT/lab-probe/writes" www-data:www-data 0770
+  ensure_dir "$MOUNT/lab-probe/health" www-data:www-data 0770
+}
+
+# The lab's model allows no storage node only with one web node: its data stays on its own disk.
+setup_local_data() {
+  if grep -q " $MOUNT glusterfs " /etc/fstab 2>/dev/null; then
+    awk -v m="$MOUNT" '$2 != m' /etc/fstab | put_file /etc/fstab 0644 || true
+  fi
+  ensure_dir "$MOUNT" root:root 0755
+  ensure_dir "$MOUNT/lab-probe" root:root 0755
   ensure_dir "$MOUNT/lab-probe/writes" www-data:www-data 0770
   ensure_dir "$MOUNT/lab-probe/health" www-data:www-data 0770
 }

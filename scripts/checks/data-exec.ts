@@ -1,5 +1,5 @@
 // How the data-tier checks run their commands: passwords on stdin, never in argv (evidence shows argv).
-import { nodesWithRole } from '../core/model.ts';
+import { nodesWithRole, routerAddress } from '../core/model.ts';
 import type { Role } from '../core/roles.ts';
 import type { ExecResult } from '../engine/remote.ts';
 import type { CheckContext } from './types.ts';
@@ -63,9 +63,20 @@ export function sqlClientNode(ctx: CheckContext): string | undefined {
   return [...running(ctx, 'web'), ...running(ctx, 'router'), ...running(ctx, 'db')][0]?.name;
 }
 
-/** The router address web nodes use: the VIP, or the only router's address. */
+/** The router address web nodes use: the VIP, the only router's address, or 127.0.0.1 (router: local). */
 export function routerAddr(ctx: CheckContext): string | undefined {
-  if (ctx.lab.vips.router) return ctx.lab.vips.router;
-  const routers = nodesWithRole(ctx.lab, 'router');
-  return routers.length === 1 ? routers[0]!.ip : undefined;
+  return routerAddress(ctx.lab);
+}
+
+/** With placement.router: local each router serves its own node on 127.0.0.1, checked from there. */
+export function localRouters(ctx: CheckContext): boolean {
+  return ctx.lab.placement.router === 'local';
+}
+
+/** Why a check of the router tier skips on a lab without routers: the web nodes reach the db directly. */
+export function noRouterReason(ctx: CheckContext): string | undefined {
+  if (nodesWithRole(ctx.lab, 'router').length > 0) return undefined;
+  return ctx.lab.placement.standalone.includes('db')
+    ? 'the lab has no router: the web nodes reach the one MariaDB and Redis directly (placement.standalone)'
+    : 'the lab has no router node';
 }

@@ -1,5 +1,5 @@
 // Redis checks: one primary that replicas and Sentinels agree on, Sentinel quorum, the router's :6379.
-import { ipOf, redisCli, routerAddr, running, stopped } from './data-exec.ts';
+import { ipOf, localRouters, noRouterReason, redisCli, routerAddr, running, stopped } from './data-exec.ts';
 import { ckquorumOk, parseRedisRole, type RedisRole, redisProblems, sentinelMaster } from './data-judge.ts';
 import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass } from './types.ts';
 
@@ -7,7 +7,11 @@ const MASTER = 'labredis';
 const noRedis = (ctx: CheckContext) =>
   running(ctx, 'redis').length === 0 ? 'no redis node is running' : undefined;
 const noSentinel = (ctx: CheckContext) =>
-  running(ctx, 'sentinel').length === 0 ? 'no sentinel node is running' : undefined;
+  ctx.lab.placement.standalone.includes('redis')
+    ? 'the lab runs one Redis without Sentinel (placement.standalone): nothing to elect'
+    : running(ctx, 'sentinel').length === 0
+      ? 'no sentinel node is running'
+      : undefined;
 
 async function agree(ctx: CheckContext): Promise<CheckOutcome> {
   const roleRuns = await Promise.all(
@@ -56,15 +60,25 @@ async function quorum(ctx: CheckContext): Promise<CheckOutcome> {
 }
 
 async function routerRedis(ctx: CheckContext): Promise<CheckOutcome> {
-  const from = [...running(ctx, 'web'), ...running(ctx, 'router')][0]!.name;
   const addr = routerAddr(ctx)!;
-  const r = await redisCli(ctx, from, addr, 6379, ['ROLE']);
-  const role = parseRedisRole(r.stdout);
-  if (role.role === 'master')
-    return pass(`the router's :6379 (${addr}) reaches the Redis primary`, [evidence(r)]);
+  // A local router (placement.router: local) serves its own node only: each is asked from there.
+  const from = localRouters(ctx)
+    ? running(ctx, 'router').map((n) => n.name)
+    : [[...running(ctx, 'web'), ...running(ctx, 'router')][0]!.name];
+  const runs = await Promise.all(from.map((n) => redisCli(ctx, n, addr, 6379, ['ROLE'])));
+  const ev = runs.map(evidence);
+  const where = (node: string) => (from.length > 1 ? `${addr} on ${node}` : addr);
+  const wrong = runs
+    .map((r) => ({ node: r.node, role: parseRedisRole(r.stdout).role }))
+    .filter((x) => x.role !== 'master');
+  if (wrong.length === 0)
+    return pass(
+      `the router's :6379 (${runs.map((r) => where(r.node)).join(', ')}) reaches the Redis primary`,
+      ev,
+    );
   return fail(
-    `the router's :6379 (${addr}) reaches a ${role.role}, not the primary`,
-    [evidence(r)],
+    wrong.map((w) => `the router's :6379 (${where(w.node)}) reaches a ${w.role}, not the primary`).join('; '),
+    ev,
     'HAProxy picks the server whose `INFO replication` says role:master; look at the redis backend on the router stats page (:8404).',
   );
 }
@@ -91,6 +105,7 @@ export const redisChecks: Check[] = [
     title: "The router's :6379 reaches the Redis primary",
     skipReason: (ctx) =>
       noRedis(ctx) ??
+      noRouterReason(ctx) ??
       (running(ctx, 'router').length === 0
         ? 'no router node is running'
         : routerAddr(ctx)

@@ -1,8 +1,17 @@
 // Data-tier checks: Galera whole and Synced, the router VIP, one writer behind the router, writes
 // replicated to every node, and the Redis/Sentinel checks of data-redis.ts.
 import { randomBytes } from 'node:crypto';
-import { nodesWithRole } from '../core/model.ts';
-import { probeSql, rootSql, routerAddr, running, sqlClientNode, stopped } from './data-exec.ts';
+import { dataAddress, nodesWithRole } from '../core/model.ts';
+import {
+  localRouters,
+  noRouterReason,
+  probeSql,
+  rootSql,
+  routerAddr,
+  running,
+  sqlClientNode,
+  stopped,
+} from './data-exec.ts';
 import { galeraProblems, parseStatus, parseWriterLines, vipHolders, writerProblems } from './data-judge.ts';
 import { redisChecks } from './data-redis.ts';
 import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass } from './types.ts';
@@ -10,8 +19,10 @@ import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass 
 const WSREP =
   "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_cluster_status','wsrep_local_state','wsrep_local_state_comment','wsrep_ready','wsrep_cluster_state_uuid')";
 const noDb = (ctx: CheckContext) => (running(ctx, 'db').length === 0 ? 'no db node is running' : undefined);
+const standalone = (ctx: CheckContext) => ctx.lab.placement.standalone.includes('db');
 const noRouter = (ctx: CheckContext) =>
   noDb(ctx) ??
+  noRouterReason(ctx) ??
   (running(ctx, 'router').length === 0
     ? 'no router node is running'
     : routerAddr(ctx)
@@ -68,9 +79,8 @@ async function routerVip(ctx: CheckContext): Promise<CheckOutcome> {
   );
 }
 
-async function writeReadBack(ctx: CheckContext): Promise<CheckOutcome> {
+async function writeReadBack(ctx: CheckContext, addr = routerAddr(ctx)!): Promise<CheckOutcome> {
   const from = sqlClientNode(ctx)!;
-  const addr = routerAddr(ctx)!;
   const id = `check-${Date.now()}-${randomBytes(3).toString('hex')}`;
   const write = await probeSql(
     ctx,
@@ -85,10 +95,12 @@ async function writeReadBack(ctx: CheckContext): Promise<CheckOutcome> {
       ev,
       `Is HAProxy on the router sending :3306 to a Synced node? Look at its stats page (http://<router>:8404/) and the db health agents (curl http://<db>:9200/).`,
     );
-  // wsrep_sync_wait=1 makes each read wait until the node applied everything committed before it.
+  // wsrep_sync_wait=1 makes each read wait until the node applied everything committed before it
+  // (a standalone MariaDB has nothing to wait for).
+  const wait = standalone(ctx) ? '' : 'SET SESSION wsrep_sync_wait=1; ';
   const reads = await Promise.all(
     running(ctx, 'db').map((n) =>
-      rootSql(ctx, n.name, `SET SESSION wsrep_sync_wait=1; SELECT id FROM labprobe.checks WHERE id='${id}'`),
+      rootSql(ctx, n.name, `${wait}SELECT id FROM labprobe.checks WHERE id='${id}'`),
     ),
   );
   ev.push(...reads.map(evidence));
@@ -110,13 +122,15 @@ async function singleWriter(ctx: CheckContext): Promise<CheckOutcome> {
   const sql =
     "SELECT @@hostname, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME='WSREP_LOCAL_STATE_COMMENT'";
   // New connections through the router address, then one through each router's own address: every
-  // router must pick the same node, or two routers would make two writers.
-  const targets = [
-    ...Array(4).fill(routerAddr(ctx)!),
-    ...running(ctx, 'router').map((r) => r.ip),
-  ] as string[];
+  // router must pick the same node, or two routers would make two writers. A local router (router:
+  // local) is asked on its own node at 127.0.0.1, twice each.
+  const routers = running(ctx, 'router');
+  const pairs: [string, string][] = localRouters(ctx)
+    ? routers.flatMap((r) => [0, 1].map(() => [r.name, '127.0.0.1'] as [string, string]))
+    : [...Array(4).fill([from, routerAddr(ctx)!]), ...routers.map((r) => [from, r.ip] as [string, string])];
+  const targets = pairs.map(([node, host]) => (host === '127.0.0.1' ? `${node}:${host}` : host));
   const results = [];
-  for (const host of targets) results.push(await probeSql(ctx, from, host, sql));
+  for (const [node, host] of pairs) results.push(await probeSql(ctx, node, host, sql));
   const answers = results.flatMap((r, i) => parseWriterLines(targets[i]!, r.stdout));
   const problems = writerProblems(answers, targets.length);
   const ev = results.map(evidence);
@@ -138,8 +152,19 @@ export const dataChecks: Check[] = [
     id: 'data.galera-cluster',
     tier: 'data',
     title: 'Galera: every db node is Primary and Synced, cluster size = db nodes + arbitrators',
-    skipReason: noDb,
+    skipReason: (ctx) =>
+      standalone(ctx) ? 'the lab runs one MariaDB without Galera (placement.standalone)' : noDb(ctx),
     run: galeraCluster,
+  },
+  {
+    id: 'data.standalone',
+    tier: 'data',
+    title: 'The one MariaDB (no Galera) takes a write from the web tier and reads it back',
+    skipReason: (ctx) =>
+      !standalone(ctx)
+        ? 'the lab runs Galera (see data.galera-cluster)'
+        : (noDb(ctx) ?? (sqlClientNode(ctx) ? undefined : 'no node to run a client from')),
+    run: (ctx) => writeReadBack(ctx, dataAddress(ctx.lab)!),
   },
   {
     id: 'router.vip',
@@ -147,7 +172,9 @@ export const dataChecks: Check[] = [
     title: 'The router VIP is held by exactly one router',
     skipReason: (ctx) =>
       !ctx.lab.vips.router
-        ? 'the lab has no router VIP (a single router uses its own address)'
+        ? localRouters(ctx)
+          ? 'the lab has no router VIP: each web node uses the router on its own node (placement.router: local)'
+          : (noRouterReason(ctx) ?? 'the lab has no router VIP (a single router uses its own address)')
         : running(ctx, 'router').length === 0
           ? 'no router node is running'
           : undefined,

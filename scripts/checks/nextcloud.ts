@@ -2,7 +2,7 @@
 // a WebDAV file read back identical from each web node, one shared config. Skipped, never passed,
 // when the lab installed no Nextcloud.
 import { createHash, randomBytes } from 'node:crypto';
-import { frontAddress, nodeByName } from '../core/model.ts';
+import { frontAddress, nodeByName, webOrigin } from '../core/model.ts';
 import { exec, frontSkip, runningWith, trustArgs, userNode } from './front.ts';
 import { configMismatch, judgeStatus, ocsUserId } from './nextcloud-judge.ts';
 import {
@@ -78,7 +78,7 @@ async function statusCheck(ctx: CheckContext): Promise<CheckOutcome> {
         '15',
         '-H',
         `Host: ${front}`,
-        'http://127.0.0.1/status.php',
+        `${webOrigin(ctx.lab, '127.0.0.1')}/status.php`,
       ]),
     );
   const verdicts = results.map((r, i) => ({
@@ -171,7 +171,7 @@ async function webdavCheck(ctx: CheckContext): Promise<CheckOutcome> {
   const lines: string[] = [];
   let ok = true;
   for (const n of runningWith(ctx, 'web')) {
-    const url = `http://${nodeByName(ctx.lab, n).ip}${path}`;
+    const url = `${webOrigin(ctx.lab, nodeByName(ctx.lab, n).ip)}${path}`;
     const get = await exec(
       ctx,
       user.node,

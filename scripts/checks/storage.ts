@@ -142,7 +142,12 @@ export const storageChecks: Check[] = [
     id: 'storage.mounted',
     tier: 'storage',
     title: 'Every web node has the shared volume mounted',
-    skipReason: (ctx) => (runningWith(ctx, 'web').length === 0 ? 'no web node is running' : undefined),
+    skipReason: (ctx) =>
+      nodesWithRole(ctx.lab, 'storage').length === 0
+        ? 'the lab has no storage node: the one web node keeps its data directory on its own disk'
+        : runningWith(ctx, 'web').length === 0
+          ? 'no web node is running'
+          : undefined,
     run: mountedCheck,
   },
 ];

@@ -2,7 +2,7 @@
 // survives a change of node, a file written through one node reads back through the other, and every
 // web node reaches the database, Redis and the shared volume.
 import { createHash, randomBytes } from 'node:crypto';
-import { frontAddress, nodeByName, nodesWithRole } from '../core/model.ts';
+import { frontAddress, nodeByName, nodesWithRole, webOrigin } from '../core/model.ts';
 import {
   exec,
   frontSkip,
@@ -108,7 +108,7 @@ async function writeThrough(ctx: CheckContext, user: string, from: string, to: s
   const body = randomBytes(24 * 1024).toString('base64');
   const sha = createHash('sha256').update(body).digest('hex');
   const id = `check-${Date.now()}-${randomBytes(3).toString('hex')}`;
-  const base = (n: string) => `http://${nodeByName(ctx.lab, n).ip}/lab-probe`;
+  const base = (n: string) => `${webOrigin(ctx.lab, nodeByName(ctx.lab, n).ip)}/lab-probe`;
   const w = await exec(
     ctx,
     user,
@@ -159,7 +159,9 @@ async function sharedWriteCheck(ctx: CheckContext): Promise<CheckOutcome> {
 async function reachCheck(ctx: CheckContext): Promise<CheckOutcome> {
   const webs = runningWith(ctx, 'web');
   const results = await Promise.all(
-    webs.map((n) => exec(ctx, n, ['curl', '-sS', '--max-time', '20', 'http://127.0.0.1/lab-probe/'])),
+    webs.map((n) =>
+      exec(ctx, n, ['curl', '-sS', '--max-time', '20', `${webOrigin(ctx.lab, '127.0.0.1')}/lab-probe/`]),
+    ),
   );
   const lines: string[] = [];
   const problems: string[] = [];
@@ -211,7 +213,11 @@ export const webChecks: Check[] = [
     id: 'web.session',
     tier: 'web',
     title: 'A session continues when the next request lands on another web node',
-    skipReason: (ctx) => frontSkip(ctx),
+    skipReason: (ctx) =>
+      frontSkip(ctx) ??
+      (nodesWithRole(ctx.lab, 'web').length < 2
+        ? 'the lab has one web node: no other node for the session to continue on'
+        : undefined),
     run: sessionCheck,
   },
   {

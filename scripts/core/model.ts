@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { LabError } from './errors.ts';
 import { broadcast, contains, hostAddress, intToIp, ipToInt, parseSubnet, type Subnet } from './net.ts';
+import { type Placement, placementProblems, resolvePlacement } from './placement.ts';
 import { ROLE_NAMES, ROLES, type Role } from './roles.ts';
 import { type LabSpec, type LooseSpec, labSchema, looseSpec } from './schema.ts';
 
@@ -32,6 +33,8 @@ export interface Lab {
   boxes: { virtualbox: string; libvirt: string };
   libvirt: { driver: 'kvm' | 'qemu' | 'auto'; cpuModel?: string; managementNetwork: 'nat' | 'isolated' };
   nextcloud?: LabSpec['nextcloud'];
+  /** How roles share nodes (scripts/core/placement.ts). */
+  placement: Placement;
   nodes: Node[];
 }
 
@@ -191,6 +194,7 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
       managementNetwork: spec.libvirt.management_network,
     },
     nextcloud: spec.nextcloud,
+    placement: resolvePlacement(spec.placement),
     nodes,
   };
 }
@@ -283,7 +287,9 @@ export function crossFieldProblems(spec: LooseSpec): Problem[] {
   const where = subnet?.cidr ?? 'the lab subnet';
   for (const role of ['lb', 'router'] as const) {
     const key = ROLES[role].vip!;
-    if (withRole(role) >= 2 && !spec.vips[key]) {
+    // With placement.router: local each web node uses the router on its own node: no VIP to float.
+    const local = role === 'router' && spec.placement?.router === 'local';
+    if (withRole(role) >= 2 && !spec.vips[key] && !local) {
       problems.push({
         path: `vips.${key}`,
         message: `${withRole(role)} nodes have the ${role} role but there is no ${key} VIP`,
@@ -291,12 +297,17 @@ export function crossFieldProblems(spec: LooseSpec): Problem[] {
       });
     }
   }
+  // A standalone service (placement.standalone) has no quorum to keep; unknown when placement was refused.
+  const standalone = (role: 'db' | 'redis') => spec.placement?.standalone.includes(role) ?? true;
   const voters = withRole('db') + withRole('db-arbiter');
-  if (withRole('db') > 0 && (voters < 3 || voters % 2 === 0)) {
+  if (withRole('db') > 0 && !standalone('db') && (voters < 3 || voters % 2 === 0)) {
     problems.push({
       path: 'nodes',
       message: `Galera has ${voters} voter${voters === 1 ? '' : 's'} (db + db-arbiter); losing one node must leave a majority`,
-      hint: 'use an odd number of at least three: three db nodes, or two plus a db-arbiter (garbd)',
+      hint:
+        voters === 1
+          ? 'use three db nodes, or two plus a db-arbiter (garbd); a one-machine lab says placement.standalone: [db] (MariaDB without Galera)'
+          : 'use an odd number of at least three: three db nodes, or two plus a db-arbiter (garbd)',
     });
   }
   const bricks = withRole('storage');
@@ -309,14 +320,17 @@ export function crossFieldProblems(spec: LooseSpec): Problem[] {
     });
   }
   const sentinels = withRole('sentinel');
-  if (withRole('redis') > 0 && (sentinels < 3 || sentinels % 2 === 0)) {
+  if (withRole('redis') > 0 && !standalone('redis') && (sentinels < 3 || sentinels % 2 === 0)) {
     problems.push({
       path: 'nodes',
       message: `Redis has ${sentinels} Sentinel${sentinels === 1 ? '' : 's'}; quorum 2 needs an odd number of at least three`,
-      hint: 'add the sentinel role to a third node (the router in tp)',
+      hint:
+        sentinels === 0 && withRole('redis') === 1
+          ? 'add the sentinel role to three nodes; a one-machine lab says placement.standalone: [redis] (Redis without Sentinel)'
+          : 'add the sentinel role to a third node (the router in tp)',
     });
   }
-  return problems;
+  return [...problems, ...placementProblems(spec)];
 }
 
 /** Total memory above what the host has is a warning, not an error: the user may know better. */
@@ -351,9 +365,26 @@ export function frontAddress(lab: Lab): string | undefined {
   return lab.vips.front ?? singleAddress(lab, 'lb');
 }
 
-/** Where web nodes reach MariaDB and Redis: the router VIP, or the address of the only router. */
+/**
+ * Where web nodes reach the router: the router VIP, 127.0.0.1 with placement.router: local (each web
+ * node's own router), or the address of the only router.
+ */
 export function routerAddress(lab: Lab): string | undefined {
-  return lab.vips.router ?? singleAddress(lab, 'router');
+  if (lab.vips.router) return lab.vips.router;
+  if (lab.placement.router === 'local' && nodesWithRole(lab, 'router').length > 0) return '127.0.0.1';
+  return singleAddress(lab, 'router');
+}
+
+/** Where web nodes reach MariaDB and Redis: through the router, or straight at a standalone db node. */
+export function dataAddress(lab: Lab): string | undefined {
+  return (
+    routerAddress(lab) ?? (lab.placement.standalone.includes('db') ? singleAddress(lab, 'db') : undefined)
+  );
+}
+
+/** http://<host>[:port]: a web node's Apache, on placement.ports.web when an lb shares its node. */
+export function webOrigin(lab: Lab, host: string): string {
+  return lab.placement.webPort === 80 ? `http://${host}` : `http://${host}:${lab.placement.webPort}`;
 }
 
 function singleAddress(lab: Lab, role: Role): string | undefined {

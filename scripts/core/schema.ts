@@ -16,6 +16,23 @@ const roles = z.array(z.enum(ROLE_NAMES)).min(1, 'a node needs at least one role
 const memory = z.number().int().min(128).max(65536);
 const cpus = z.number().int().min(1).max(64);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lower-case hex');
+const port = z.number().int().min(1).max(65535);
+
+/**
+ * How roles share a node, when they do: the port Apache moves to beside an lb, a router that is each
+ * node's own HAProxy, the services that run once without replication. scripts/core/placement.ts checks it.
+ */
+export const placementSchema = z
+  .object({
+    // Apache's port (default 80): an lb on the same node holds :80 and :443.
+    ports: z.object({ web: port.optional() }).strict().default({}),
+    // nodes: web nodes reach MariaDB and Redis through the router VIP or the one router; local: through
+    // the router of their own node, on 127.0.0.1 (one HAProxy with the lb's when the node has both).
+    router: z.enum(['nodes', 'local']).default('nodes'),
+    // One MariaDB without Galera (db), one Redis without Sentinel (redis): nothing to fail over to.
+    standalone: z.array(z.enum(['db', 'redis'])).default([]),
+  })
+  .strict();
 
 export const nodeSchema = z
   .object({
@@ -58,24 +75,28 @@ export const labSchema = z
       })
       .strict()
       .optional(),
+    placement: placementSchema.default({}),
     nodes: z.array(nodeSchema).min(1, 'a lab needs at least one node'),
   })
   .strict();
 
 export type NodeSpec = z.infer<typeof nodeSchema>;
 export type LabSpec = z.infer<typeof labSchema>;
+export type PlacementSpec = z.infer<typeof placementSchema>;
 
 /** The fields the cross-field rules read; each is absent when it did not pass its own schema. */
 export interface LooseSpec {
   network: { subnet?: string };
   vips: { front?: string; router?: string };
+  /** Absent when the placement block did not pass its own schema (its rules are then skipped). */
+  placement?: PlacementSpec;
   nodes: { name?: string; ip?: string; roles?: Role[] }[];
 }
 
 const record = (v: unknown): Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
-function field<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+function field<S extends z.ZodTypeAny>(schema: S, value: unknown): z.output<S> | undefined {
   const r = schema.safeParse(value);
   return r.success ? r.data : undefined;
 }
@@ -91,6 +112,7 @@ export function looseSpec(raw: unknown): LooseSpec {
   return {
     network: { subnet: field(cidr, network.subnet) },
     vips: { front: field(ipv4, vips.front), router: field(ipv4, vips.router) },
+    placement: field(placementSchema.default({}), lab.placement),
     nodes: (Array.isArray(lab.nodes) ? lab.nodes : []).map((n) => {
       const node = record(n);
       return { name: field(nodeName, node.name), ip: field(ipv4, node.ip), roles: field(roles, node.roles) };

@@ -124,6 +124,10 @@ export async function findHolder(
         node: found.node,
         reason: `${role === 'db' ? 'Galera writer' : 'Redis primary'} (${found.by} sends ${role === 'db' ? 'MariaDB' : 'Redis'} traffic to it)`,
       };
+    // No router (a standalone MariaDB and Redis): the one node of the role serves it.
+    const only = nodesWithRole(lab, role).filter((n) => running.has(n.name));
+    if (nodesWithRole(lab, 'router').length === 0 && only.length === 1)
+      return { node: only[0]!.name, reason: `the only ${role} node (no router: web reaches it directly)` };
   } else if (role === 'lb' || role === 'router') {
     const node = await holderViaVip(lab, remote, running, role);
     if (node) return { node, reason: role === 'lb' ? 'holds the front VIP' : 'holds the router VIP' };

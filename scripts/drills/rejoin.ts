@@ -9,7 +9,10 @@ import { type StatRow, showStat, vipHolders } from './holders.ts';
 export function balancersOf(lab: Lab, node: string): { role: Role; port: string }[] {
   const roles = nodeByName(lab, node).roles;
   const out: { role: Role; port: string }[] = [];
-  if (roles.includes('web')) out.push({ role: 'lb', port: '*' });
+  // Apache's port only: on a shared node (mini-ha) the lb's HAProxy also lists the node's MariaDB and
+  // Redis, whose replicas stay DOWN on purpose.
+  if (roles.includes('web'))
+    out.push({ role: 'lb', port: lab.placement.webPort === 80 ? '*' : String(lab.placement.webPort) });
   // Only MariaDB: the Redis backend keeps replicas DOWN on purpose (its check looks for role:master).
   if (roles.includes('db')) out.push({ role: 'router', port: '3306' });
   return out;
@@ -45,11 +48,11 @@ async function vipPending(lab: Lab, remote: Remote, running: Set<string>, node: 
   const pending: string[] = [];
   for (const role of ['lb', 'router'] as const) {
     if (!nodeByName(lab, node).roles.includes(role)) continue;
-    const r = await remote.exec(node, ['systemctl', 'is-active', 'haproxy', 'keepalived'], {
-      timeoutMs: 10_000,
-    });
-    if (r.code !== 0) pending.push(`${node}: haproxy/keepalived ${r.stdout.trim().split('\n').join('/')}`);
     const vip = role === 'lb' ? lab.vips.front : lab.vips.router;
+    // A node without a VIP runs no keepalived (one lb, or routers with placement.router: local).
+    const units = vip ? ['haproxy', 'keepalived'] : ['haproxy'];
+    const r = await remote.exec(node, ['systemctl', 'is-active', ...units], { timeoutMs: 10_000 });
+    if (r.code !== 0) pending.push(`${node}: ${units.join('/')} ${r.stdout.trim().split('\n').join('/')}`);
     if (!vip) continue;
     const holders = await vipHolders(lab, remote, running, role, vip);
     if (holders.length !== 1)

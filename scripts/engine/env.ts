@@ -1,5 +1,5 @@
 // The environment a role script gets: generated from the lab model, the secrets and earlier outputs.
-import { frontAddress, type Lab, type Node, routerAddress } from '../core/model.ts';
+import { dataAddress, frontAddress, type Lab, type Node } from '../core/model.ts';
 import { ROLE_NAMES } from '../core/roles.ts';
 import type { Secrets } from '../core/secrets.ts';
 import type { ProviderName } from '../providers/types.ts';
@@ -28,8 +28,14 @@ export function roleEnv(
     ALL_NODES: lab.nodes.map((n) => `${n.name}=${n.ip}`).join(' '),
     FRONT_ADDR: frontAddress(lab) ?? '',
     FRONT_VIP: lab.vips.front ?? '',
-    ROUTER_ADDR: routerAddress(lab) ?? '',
+    // Where web nodes reach MariaDB and Redis: a router, or a standalone db node directly.
+    ROUTER_ADDR: dataAddress(lab) ?? '',
     ROUTER_VIP: lab.vips.router ?? '',
+    // The placement (scripts/core/placement.ts): Apache's port, where a router listens (empty: every
+    // address; 127.0.0.1 with placement.router: local), whether MariaDB runs without Galera.
+    WEB_PORT: String(lab.placement.webPort),
+    ROUTER_BIND: lab.placement.router === 'local' ? '127.0.0.1' : '',
+    DB_STANDALONE: lab.placement.standalone.includes('db') ? '1' : '',
     NEXTCLOUD_VERSION: lab.nextcloud?.version ?? '',
     NEXTCLOUD_ADMIN_USER: lab.nextcloud?.admin_user ?? 'admin',
   };

@@ -22,7 +22,7 @@ export interface PhaseSpec {
   serial?: boolean;
   /** A read-only phase: it never counts as changes and is never skipped on resume. */
   probe?: boolean;
-  pick?: (nodes: Node[], rt: Runtime) => Node[];
+  pick?: (nodes: Node[], rt: Runtime, lab: Lab) => Node[];
   env?: (node: Node, lab: Lab) => Record<string, string>;
 }
 
@@ -30,10 +30,14 @@ const first = (nodes: Node[]) => nodes.slice(0, 1);
 const rest = (nodes: Node[]) => nodes.slice(1);
 const last = (nodes: Node[]) => nodes.slice(-1);
 const allButLast = (nodes: Node[]) => nodes.slice(0, -1);
+// A standalone MariaDB (placement.standalone: [db]) runs no Galera phase, only its own step.
+const standalone = (lab: Lab) => lab.placement.standalone.includes('db');
+const galera = (pick: (n: Node[], rt: Runtime) => Node[]) => (n: Node[], rt: Runtime, lab: Lab) =>
+  standalone(lab) ? [] : pick(n, rt);
 
 export const RECIPE: PhaseSpec[] = [
   { name: 'base', roles: ['base'], step: 'apply' },
-  { name: 'galera-probe', roles: ['db'], step: 'probe', probe: true },
+  { name: 'galera-probe', roles: ['db'], step: 'probe', probe: true, pick: galera((n) => n) },
   // garbd holds on to the old cluster's view after a whole-lab stop: stopped while one node bootstraps.
   {
     name: 'garbd-pause',
@@ -45,14 +49,20 @@ export const RECIPE: PhaseSpec[] = [
     name: 'galera-bootstrap',
     roles: ['db'],
     step: 'bootstrap',
-    pick: (n, rt) => n.filter((x) => x.name === rt.galeraBootstrap),
+    pick: galera((n, rt) => n.filter((x) => x.name === rt.galeraBootstrap)),
   },
   {
     name: 'galera-join',
     roles: ['db'],
     step: 'join',
     serial: true,
-    pick: (n, rt) => n.filter((x) => x.name !== rt.galeraBootstrap),
+    pick: galera((n, rt) => n.filter((x) => x.name !== rt.galeraBootstrap)),
+  },
+  {
+    name: 'mariadb-standalone',
+    roles: ['db'],
+    step: 'standalone',
+    pick: (n, _rt, lab) => (standalone(lab) ? n : []),
   },
   { name: 'garbd', roles: ['db-arbiter'], step: 'apply' },
   { name: 'redis-primary', roles: ['redis'], step: 'apply', pick: last, env: redisEnv },
@@ -79,7 +89,7 @@ export function planPhase(spec: PhaseSpec, lab: Lab, selected: Set<string>, rt: 
   for (const role of spec.roles) {
     // Picks (first, rest) are taken over every node of the role, so `--only` never changes who is first.
     const all = role === 'base' ? lab.nodes : lab.nodes.filter((n) => n.roles.includes(role));
-    const picked = spec.pick ? spec.pick(all, rt) : all;
+    const picked = spec.pick ? spec.pick(all, rt, lab) : all;
     for (const node of picked) {
       if (!selected.has(node.name)) continue;
       const env = spec.env?.(node, lab) ?? {};

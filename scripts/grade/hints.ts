@@ -28,6 +28,11 @@ export const CHECK_STEPS: Record<string, { roles: Role[]; step: Step }> = {
     step: (lab) =>
       `install mariadb-server and galera-4 on ${names(lab, 'db')}, set wsrep_on=ON and wsrep_cluster_address=gcomm://${ips(lab, 'db')}${nodesWithRole(lab, 'db-arbiter').length ? ` (garbd on ${names(lab, 'db-arbiter')} joins it too)` : ''}, bootstrap one node with galera_new_cluster, then start the others`,
   },
+  'data.standalone': {
+    roles: ['db'],
+    step: (lab) =>
+      `install mariadb-server on ${names(lab, 'db')} without Galera, create the labprobe database and user, and let the web tier reach it on port 3306`,
+  },
   'data.write-through-router': {
     roles: ['router', 'db'],
     step: (lab) =>

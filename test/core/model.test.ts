@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../../scripts/core/errors.ts';
-import { frontAddress, loadLabFile, parseLab, routerAddress } from '../../scripts/core/model.ts';
+import { dataAddress, frontAddress, loadLabFile, parseLab, routerAddress } from '../../scripts/core/model.ts';
+import { boundPorts, portClashes } from '../../scripts/core/placement.ts';
 
 const dir = join(import.meta.dirname, '../fixtures/labs');
 const fixtures = (prefix: string) =>
@@ -149,5 +150,59 @@ describe('lab model', () => {
     expect(() => parseLab('name: x\nnetwork: {subnet: 10.0.2.0/24}\nnodes: []\n', 'x.yaml')).toThrow(
       LabError,
     );
+  });
+
+  it('all-in-one: one node with every layer, Apache on :8080, MariaDB and Redis reached directly', () => {
+    const { lab } = loadLabFile('all-in-one', 1e9);
+    expect(lab.placement).toEqual({ webPort: 8080, router: 'nodes', standalone: ['db', 'redis'] });
+    expect(frontAddress(lab)).toBe('10.0.2.10');
+    expect(routerAddress(lab)).toBeUndefined();
+    expect(dataAddress(lab)).toBe('10.0.2.10');
+  });
+
+  it('mini-ha: three nodes with every layer, each web node on its own router at 127.0.0.1', () => {
+    const { lab } = loadLabFile('mini-ha', 1e9);
+    expect(lab.placement).toMatchObject({ webPort: 8080, router: 'local' });
+    expect(lab.vips).toEqual({ front: '10.0.2.10' });
+    expect(dataAddress(lab)).toBe('127.0.0.1');
+    const bound = boundPorts(lab.nodes[1]!.roles, lab.placement);
+    const at = (role: string, port: number) => bound.find((b) => b.role === role && b.port === port)?.scope;
+    expect([at('router', 3306), at('db', 3306), at('redis', 6379), at('lb', 8404)]).toEqual([
+      'loopback',
+      'node',
+      'node',
+      'any',
+    ]);
+    expect(bound.some((b) => b.role === 'router' && b.port === 8404)).toBe(false);
+    expect(portClashes(lab.nodes[1]!.roles, lab.placement)).toEqual([]);
+  });
+
+  it('names the two roles, the port and the way out when roles clash on a node', () => {
+    expect(problemsOf('invalid-port-clash.yaml')).toEqual([
+      expect.stringMatching(
+        /^nodes\[1\]\.roles \(line 8\): lb and web would both listen on :80 .*hint: move Apache with placement\.ports\.web/,
+      ),
+    ]);
+    const shared = problemsOf('invalid-shared-haproxy.yaml').filter((p) => p.startsWith('nodes[1]'));
+    expect(shared.map((p) => p.split(': ')[1]!.replace(/ \(.*/, ''))).toEqual([
+      'lb and router would both listen on :8404',
+      'router and db would both listen on :3306',
+      'router and redis would both listen on :6379',
+    ]);
+    expect(shared[0]).toMatch(/placement\.router: local/);
+  });
+
+  it('refuses a VIP with one holder, and a single db node unless the lab says it runs alone', () => {
+    expect(problemsOf('invalid-vip-one-holder.yaml')[0]).toMatch(
+      /vips\.front .*the front VIP needs two or more lb nodes to float between; this lab has 1/,
+    );
+    const single = problemsOf('invalid-single-db.yaml');
+    expect(single.some((p) => /Galera has 1 voter.*placement\.standalone: \[db\]/.test(p))).toBe(true);
+    expect(single.some((p) => /Redis has 0 Sentinels.*placement\.standalone: \[redis\]/.test(p))).toBe(true);
+    expect(problemsOf('invalid-standalone-cluster.yaml')).toHaveLength(2);
+    expect(problemsOf('invalid-web-no-way.yaml')).toEqual([
+      expect.stringMatching(/no way to the Galera cluster: no node has the router role/),
+      expect.stringMatching(/2 web nodes but no storage node/),
+    ]);
   });
 });

@@ -69,9 +69,10 @@ backend web
   # its share of requests gradually over 20 s (slowstart).
   default-server check port $HEALTH_PORT inter 2s fastinter 500ms downinter 2s fall 2 rise 2 maxconn $WEB_MAXCONN slowstart 20s observe layer4 error-limit 1 on-error mark-down
 EOF
+  # Apache's port: 80, or placement.ports.web when Apache shares its node with an lb (WEB_PORT).
   for name in $(list_names "$WEB_NODES"); do
     ip=$(ip_of "$name" "$WEB_NODES")
-    echo "  server $name $ip:80"
+    echo "  server $name $ip:${WEB_PORT:-80}"
   done
   cat <<EOF
 
@@ -84,5 +85,18 @@ frontend stats
   stats auth admin:$HAPROXY_STATS_PASSWORD
 
 EOF
+}
+
+# The node's whole HAProxy config. One HAProxy per node: with placement.router: local a node that is
+# lb and router runs the router's listeners (on 127.0.0.1) in the lb's HAProxy, after a defaults
+# section of their own; roles/router.sh writes this same file on such a node (lb.sh haproxy).
+render_node_haproxy() {
+  render_haproxy "$1"
+  has_role router || return 0
+  printf '# The router role of this node (placement.router: local): web reaches MariaDB and Redis here.
+'
+  render_router_defaults
+  render_mariadb
+  render_redis
 }
 

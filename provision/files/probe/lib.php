@@ -66,6 +66,8 @@ function redis_client(): Redis
 function volume_mounted(): bool
 {
     $mount = probe_config()['mount'];
+    // '' : no shared volume (all-in-one, one web node): the data directory is on the node's own disk.
+    if ($mount === '') return is_dir(probe_config()['storage']);
     $m = @stat($mount);
     $parent = @stat(dirname($mount));
     return $m !== false && $parent !== false && $m['dev'] !== $parent['dev'];

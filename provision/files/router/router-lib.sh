@@ -14,7 +14,7 @@
 # row, each allowed LAB_CHECK_TIMEOUT: an answer that is late because the host is busy is not a death.
 render_mariadb() {
   local name ip first=1
-  printf '\nlisten mariadb\n  bind :3306\n  mode tcp\n  option tcpka\n'
+  printf '\nlisten mariadb\n  bind %s:3306\n  mode tcp\n  option tcpka\n' "${ROUTER_BIND:-}"
   printf '  timeout connect %s\n  retries 2\n  option redispatch 1\n' "$LAB_CONNECT_TIMEOUT"
   printf '  option httpchk\n  http-check send meth GET uri /\n  http-check expect status 200\n'
   printf '  default-server port 9200 inter %s fastinter %s downinter 2s fall 3 rise 3 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions observe layer4 error-limit 1 on-error mark-down\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
@@ -29,7 +29,7 @@ render_mariadb() {
 # The replicas are DOWN here; `downinter` checks them often, so a promoted one takes traffic at once.
 render_redis() {
   local name
-  printf '\nlisten redis\n  bind :6379\n  mode tcp\n  option tcpka\n  option tcp-check\n'
+  printf '\nlisten redis\n  bind %s:6379\n  mode tcp\n  option tcpka\n  option tcp-check\n' "${ROUTER_BIND:-}"
   printf '  tcp-check connect\n  tcp-check send "AUTH %s\\r\\n"\n  tcp-check expect string +OK\n' "$REDIS_PASSWORD"
   printf '  tcp-check send "INFO replication\\r\\n"\n  tcp-check expect string role:master\n'
   printf '  tcp-check send "QUIT\\r\\n"\n  tcp-check expect string +OK\n'
@@ -39,15 +39,9 @@ render_redis() {
   done
 }
 
-render_haproxy() {
+# The defaults of the router's TCP proxies (also in the lb's HAProxy on a shared node).
+render_router_defaults() {
   cat <<EOF
-# Written by the lab's router role.
-global
-  log stdout format short daemon
-  stats socket /run/haproxy/admin.sock mode 660 level admin
-  stats timeout 30s
-  user haproxy
-  group haproxy
 
 defaults
   mode tcp
@@ -58,6 +52,21 @@ defaults
   timeout client 1h
   timeout server 1h
   timeout check $LAB_CHECK_TIMEOUT
+EOF
+}
+
+render_router_haproxy() {
+  cat <<EOF
+# Written by the lab's router role.
+global
+  log stdout format short daemon
+  stats socket /run/haproxy/admin.sock mode 660 level admin
+  stats timeout 30s
+  user haproxy
+  group haproxy
+EOF
+  render_router_defaults
+  cat <<EOF
 
 listen stats
   bind $NODE_IP:8404

@@ -99,7 +99,7 @@ render_site() {
   local docroot=$1
   cat <<EOF
 # Written by the lab's web role. TLS ends on the load balancers; they add X-Forwarded-For/-Proto.
-<VirtualHost *:80>
+<VirtualHost *:${WEB_PORT:-80}>
   ServerName ${FRONT_ADDR:-$NODE_IP}
   DocumentRoot $docroot
   # Which web node answered, on every response (Nextcloud's too): drill traffic records it.
@@ -137,6 +137,12 @@ EOF
 # The load balancers' health checks: their own port and PHP-FPM pool ([lab-health]), and only the two
 # status pages. Apache's mpm_event keeps its default 150 workers: HAProxy sends a web node at most 10
 # user requests at a time, so a thread is always free for a check. Checks are not logged.
+# Apache's ports when an lb shares the node (placement.ports.web): HAProxy holds :80 and :443 there.
+# Debian's own ports.conf (Listen 80, and 443 with mod_ssl) stays as it is on a node of its own.
+render_ports_conf() {
+  printf '# Written by the lab'"'"'s web role: an lb on this node holds :80 and :443 (placement.ports.web).\nListen %s\n' "$WEB_PORT"
+}
+
 render_health_site() {
   cat <<EOF
 
@@ -156,6 +162,9 @@ Listen $HEALTH_PORT
 EOF
 }
 
+# The GlusterFS mount point, or nothing when the lab has no storage node (data on the node's own disk).
+shared_mount() { if [[ -n "${STORAGE_NODES:-}${STORAGE_ARBITER_NODES:-}" ]]; then echo "$MOUNT"; fi; }
+
 # The probe's credentials: outside the web root, readable by PHP-FPM workers (group www-data) only.
 render_probe_config() {
   cat <<EOF
@@ -165,7 +174,7 @@ return [
   'node' => $(php_str "$NODE_NAME"),
   'db' => ['host' => $(php_str "$ROUTER_ADDR"), 'port' => 3306, 'user' => 'labprobe', 'password' => $(php_str "$DB_PROBE_PASSWORD"), 'name' => 'labprobe'],
   'redis' => ['host' => $(php_str "$ROUTER_ADDR"), 'port' => 6379, 'password' => $(php_str "$REDIS_PASSWORD")],
-  'mount' => $(php_str "$MOUNT"),
+  'mount' => $(php_str "$(shared_mount)"),
   'storage' => $(php_str "$MOUNT/lab-probe"),
 ];
 EOF
