@@ -41,7 +41,7 @@ describe.skipIf(skipReason)(
 
     beforeAll(async () => {
       await lab(['destroy', ...LAB]);
-      const up = await labOk(['up', ...LAB], NC.env);
+      const up = await labOk(['up', ...LAB, '--no-snapshot'], NC.env);
       if (!NC.archive) expect(up.stderr).toMatch(/Nextcloud: no Nextcloud archive/);
       ctx = await openLab({ lab: FIXTURE, provider: 'nspawn' });
     }, 40 * 60_000);
