@@ -9,6 +9,8 @@ set -euo pipefail
 source "$LAB_PROVISION_DIR/lib/common.sh"
 # shellcheck source=../files/db/galera-lib.sh
 source "$LAB_PROVISION_DIR/files/db/galera-lib.sh"
+# shellcheck source=../lib/exporters.sh
+source "$LAB_PROVISION_DIR/lib/exporters.sh"
 step=${1:?usage: db.sh probe|bootstrap|join}
 files=$LAB_PROVISION_DIR/files/db
 
@@ -114,6 +116,7 @@ do_bootstrap() {
   esac
   wait_synced
   ensure_sql_objects
+  ensure_mysqld_exporter
 }
 
 start_joiner() {
@@ -142,6 +145,7 @@ do_join() {
   esac
   wait_synced
   ensure_sql_objects
+  ensure_mysqld_exporter
 }
 
 case $step in

@@ -10,6 +10,7 @@ export const ROLE_NAMES = [
   'sentinel',
   'storage',
   'storage-arbiter',
+  'monitor',
 ] as const;
 
 export type Role = (typeof ROLE_NAMES)[number];
@@ -33,6 +34,10 @@ export const ROLES: Record<Role, RoleInfo> = {
   sentinel: { memory: 128, summary: 'Redis Sentinel: elects the Redis primary' },
   storage: { memory: 512, summary: 'GlusterFS data brick' },
   'storage-arbiter': { memory: 512, summary: 'GlusterFS arbiter brick (metadata only)' },
+  monitor: {
+    memory: 512,
+    summary: 'Prometheus, Alertmanager and the blackbox probes of the front and the router',
+  },
 };
 
 export function isRole(name: string): name is Role {
