@@ -2,7 +2,8 @@
 // read from Prometheus's ALERTS series over the drill's window (a range query, one sample a second).
 
 import { describeAlert } from '../checks/monitoring.ts';
-import type { LabContext } from '../engine/context.ts';
+import type { Lab } from '../core/model.ts';
+import type { Remote } from '../engine/remote.ts';
 import { apiGet, parseAlerts } from '../monitor/api.ts';
 import { monitorNode } from '../monitor/config.ts';
 import type { AlertWindow, DrillResult } from './types.ts';
@@ -72,8 +73,9 @@ export function firstAlert(windows: AlertWindow[]): AlertWindow | undefined {
  * the alerts of the whole drill. A lab without a monitor node gets a note instead.
  */
 export async function drillAlerts(
-  ctx: LabContext,
+  ctx: { lab: Lab; remote: Remote },
   times: DrillResult['times'],
+  settleMs = 5000,
 ): Promise<Pick<DrillResult, 'alerts' | 'firstAlertMs' | 'firstAlert'> & { note?: string }> {
   if (!monitorNode(ctx.lab)) return { note: 'alerts: none measured (the lab has no monitor node)' };
   try {
@@ -84,7 +86,7 @@ export async function drillAlerts(
       await sleep(2000);
     }
     // One more evaluation, so the range ends after the last resolution was written.
-    await sleep(5000);
+    await sleep(settleMs);
     const from = Math.floor(times.trafficStart / 1000);
     const to = Math.ceil(Date.now() / 1000);
     const q = encodeURIComponent('ALERTS{alertstate="firing"}');

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alertWindows, firstAlert, parseRange } from '../../scripts/drills/alerts.ts';
+import { loadLabFile, REPO_ROOT } from '../../scripts/core/model.ts';
+import { alertWindows, drillAlerts, firstAlert, parseRange } from '../../scripts/drills/alerts.ts';
+import type { ExecResult, Remote } from '../../scripts/engine/remote.ts';
 
 // A query_range answer of ALERTS{alertstate="firing"}, step 1 s: NodeDown from t=106 to t=113,
 // GaleraClusterSizeLow twice (a flap), HAProxyServerDown still firing at the end (t=140).
@@ -80,5 +83,49 @@ describe('drill alerts', () => {
 
   it('refuses an answer that is not a success', () => {
     expect(() => parseRange('{"status":"error","error":"bad query"}')).toThrow('bad query');
+  });
+});
+
+describe('drillAlerts', () => {
+  const lab = loadLabFile(join(REPO_ROOT, 'test/fixtures/labs/mon-e2e.yaml'), 1e9).lab;
+  it('waits until nothing fires, then reads ALERTS over the drill window on the monitor node', async () => {
+    const calls: string[][] = [];
+    const firing =
+      '{"status":"success","data":{"alerts":[{"labels":{"alertname":"NodeDown"},"state":"firing"}]}}';
+    const quiet = '{"status":"success","data":{"alerts":[]}}';
+    const answers = [firing, quiet, answer];
+    const remote = {
+      exec: async (node: string, argv: string[]): Promise<ExecResult> => {
+        calls.push([node, ...argv]);
+        return { node, command: argv.join(' '), code: 0, stdout: answers.shift()!, stderr: '', ms: 1 };
+      },
+    } as unknown as Remote;
+    const now = Date.now();
+    const times = {
+      trafficStart: now - 40_000,
+      trafficEnd: now,
+      inject: now - 35_000,
+      restart: now - 5000,
+      recovered: now,
+    };
+    const r = await drillAlerts({ lab, remote }, times, 0);
+    expect(calls.map((c) => c[0])).toEqual(['client', 'client', 'client']);
+    expect(calls[0]!.at(-1)).toBe('http://10.0.115.100:9090/api/v1/alerts');
+    expect(calls[2]!.at(-1)).toMatch(
+      /^http:\/\/10\.0\.115\.100:9090\/api\/v1\/query_range\?query=ALERTS%7Balertstate%3D%22firing%22%7D&start=\d+&end=\d+&step=1$/,
+    );
+    // The recorded answer is from long before this fault: every window counts as before it.
+    expect(r.alerts).toHaveLength(4);
+    expect(r.alerts!.every((a) => a.firedMs < 0)).toBe(true);
+    expect(r.firstAlertMs).toBeNull();
+  }, 10_000);
+
+  it('a lab without a monitor node: a note, no alerts', async () => {
+    const plain = loadLabFile(join(REPO_ROOT, 'test/fixtures/labs/valid-minimal.yaml'), 1e9).lab;
+    const r = await drillAlerts(
+      { lab: plain, remote: {} as Remote },
+      { trafficStart: 0, trafficEnd: 0, inject: 0, restart: 0, recovered: 0 },
+    );
+    expect(r).toEqual({ note: 'alerts: none measured (the lab has no monitor node)' });
   });
 });
