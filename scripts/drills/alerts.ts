@@ -11,6 +11,8 @@ import type { AlertWindow, DrillResult } from './types.ts';
 const STEP_S = 1;
 /** How long after the node's return the drill waits for its alerts to resolve (the target: 60 s). */
 export const RESOLVE_WAIT_MS = 60_000;
+/** ... and at least this long after the lab was back (every check passing again). */
+export const BACK_WAIT_MS = 20_000;
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 interface RangeSeries {
@@ -69,7 +71,8 @@ export function firstAlert(windows: AlertWindow[]): AlertWindow | undefined {
 }
 
 /**
- * After recovery: waits (up to RESOLVE_WAIT_MS after the node's return) until no alert fires, then reads
+ * After recovery: waits (up to RESOLVE_WAIT_MS after the node's return, and BACK_WAIT_MS after the lab
+ * was back) until no alert fires, then reads
  * the alerts of the whole drill. A lab without a monitor node gets a note instead.
  */
 export async function drillAlerts(
@@ -79,7 +82,8 @@ export async function drillAlerts(
 ): Promise<Pick<DrillResult, 'alerts' | 'firstAlertMs' | 'firstAlert'> & { note?: string }> {
   if (!monitorNode(ctx.lab)) return { note: 'alerts: none measured (the lab has no monitor node)' };
   try {
-    const until = times.restart + RESOLVE_WAIT_MS;
+    // A node that takes longer than that to be back in service keeps its alerts: wait for them a while.
+    const until = Math.max(times.restart + RESOLVE_WAIT_MS, (times.recovered ?? 0) + BACK_WAIT_MS);
     while (Date.now() < until) {
       const r = await apiGet(ctx.remote, ctx.lab, '/api/v1/alerts');
       if (r.code === 0 && parseAlerts(r.stdout).every((a) => a.state !== 'firing')) break;
