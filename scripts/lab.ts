@@ -37,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
       return cmd.withLab(args, async (ctx) => (await import('./cli/ssh.ts')).sshCommand(ctx, args));
     case 'creds':
       return cmd.withLab(args, (ctx) => cmd.credsCommand(ctx, args, out));
+    case 'monitor':
+      return cmd.withLab(args, async (ctx) =>
+        (await import('./cli/monitor.ts')).monitorCommand(ctx, args, out),
+      );
     case 'drill':
       return cmd.withLab(args, async (ctx) =>
         (await import('./cli/drill.ts')).drillCommand(ctx, args, progress, out),

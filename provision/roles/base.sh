@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Every node: hostname, /etc/hosts naming every lab node, the base packages. Step: apply.
+# Every node: hostname, /etc/hosts naming every lab node, the base packages and Prometheus's node
+# exporter (provision/lib/exporters.sh). Step: apply.
 # No net.ipv4.ip_nonlocal_bind: every HAProxy binds wildcard addresses (:80, :443, :3306, :6379), so a
 # node that does not hold the VIP yet still accepts its traffic the moment keepalived moves it there.
 # Inputs: NODE_NAME, every <ROLE>_NODES list, FRONT_VIP, ROUTER_VIP.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
+# shellcheck source=../lib/exporters.sh
+source "$LAB_PROVISION_DIR/lib/exporters.sh"
 step=${1:?usage: base.sh apply}
 [[ $step == apply ]] || die "base.sh: unknown step '$step' (apply)"
 
 ROLE_LISTS=(CLIENT_NODES LB_NODES WEB_NODES ROUTER_NODES DB_NODES DB_ARBITER_NODES REDIS_NODES SENTINEL_NODES
-  STORAGE_NODES STORAGE_ARBITER_NODES)
+  STORAGE_NODES STORAGE_ARBITER_NODES MONITOR_NODES)
 
 # Every lab node once ("ip name"), in the order the role lists name them.
 lab_hosts() {
@@ -39,3 +42,4 @@ ensure_hostname() {
 ensure_hostname
 render_hosts | put_file /etc/hosts 0644 || true
 ensure_role_packages base
+ensure_node_exporter

@@ -11,6 +11,8 @@ set -euo pipefail
 source "$LAB_PROVISION_DIR/lib/common.sh"
 # shellcheck source=../files/db/galera-lib.sh
 source "$LAB_PROVISION_DIR/files/db/galera-lib.sh"
+# shellcheck source=../lib/exporters.sh
+source "$LAB_PROVISION_DIR/lib/exporters.sh"
 step=${1:?usage: db.sh probe|bootstrap|join|standalone}
 files=$LAB_PROVISION_DIR/files/db
 
@@ -123,6 +125,7 @@ do_bootstrap() {
   esac
   wait_synced
   ensure_sql_objects
+  ensure_mysqld_exporter
 }
 
 start_joiner() {
@@ -151,6 +154,7 @@ do_join() {
   esac
   wait_synced
   ensure_sql_objects
+  ensure_mysqld_exporter
 }
 
 # One MariaDB without Galera (all-in-one): nothing to bootstrap or join, the web nodes reach it directly.

@@ -9,6 +9,8 @@ set -euo pipefail
 source "$LAB_PROVISION_DIR/lib/common.sh"
 # shellcheck source=../files/redis/redis-lib.sh
 source "$LAB_PROVISION_DIR/files/redis/redis-lib.sh"
+# shellcheck source=../lib/exporters.sh
+source "$LAB_PROVISION_DIR/lib/exporters.sh"
 step=${1:?usage: redis.sh apply}
 [[ $step == apply ]] || die "redis.sh: unknown step '$step' (apply)"
 
@@ -79,3 +81,4 @@ wait_until 30 "redis-server to answer PING" rcli "$NODE_IP" PING
 # checks and web nodes that run next then see the replication they expect.
 replica_linked() { rcli "$NODE_IP" INFO replication | tr -d '\r' | grep -Eqx 'role:master|master_link_status:up'; }
 wait_until 60 "this replica's link to the Redis primary" replica_linked
+ensure_redis_exporter

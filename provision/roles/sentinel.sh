@@ -7,6 +7,8 @@ set -euo pipefail
 source "$LAB_PROVISION_DIR/lib/common.sh"
 # shellcheck source=../files/redis/redis-lib.sh
 source "$LAB_PROVISION_DIR/files/redis/redis-lib.sh"
+# shellcheck source=../lib/exporters.sh
+source "$LAB_PROVISION_DIR/lib/exporters.sh"
 step=${1:?usage: sentinel.sh apply}
 [[ $step == apply ]] || die "sentinel.sh: unknown step '$step' (apply)"
 
@@ -54,3 +56,4 @@ if [[ $(scli "$NODE_IP" SENTINEL MASTER "$MASTER_NAME" | awk 'prev == "down-afte
   scli "$NODE_IP" SENTINEL SET "$MASTER_NAME" down-after-milliseconds "$DOWN_AFTER_MS" >/dev/null
   changed "set Sentinel down-after-milliseconds to $DOWN_AFTER_MS"
 fi
+ensure_redis_exporter

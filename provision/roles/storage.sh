@@ -26,6 +26,20 @@ apply() {
   ensure_enabled glusterd
   ensure_started glusterd
   wait_until 30 "glusterd to answer" gluster_cli pool list
+  brick_metrics
+}
+
+# This node's brick state for Prometheus (files/storage/gluster-metrics.sh), fed by a 10 s timer.
+brick_metrics() {
+  local files=$LAB_PROVISION_DIR/files/storage restart=0
+  put_file /usr/local/lib/lab/gluster-metrics.sh 0755 <"$files/gluster-metrics.sh" || true
+  printf 'VOLUME=%s\nBRICK=%s\nBRICK_NAME=%s\nOUT=/var/lib/prometheus/node-exporter/gluster.prom\n' "$VOLUME" "$BRICK" "$NODE_IP:$BRICK" |
+    put_file /etc/default/lab-gluster-metrics 0644 || true
+  put_file /etc/systemd/system/lab-gluster-metrics.service 0644 <"$files/lab-gluster-metrics.service" && restart=1
+  put_file /etc/systemd/system/lab-gluster-metrics.timer 0644 <"$files/lab-gluster-metrics.timer" && restart=1
+  if [[ $restart == 1 ]]; then systemctl daemon-reload; fi
+  ensure_enabled lab-gluster-metrics.timer
+  restart_if "$restart" lab-gluster-metrics.timer
 }
 
 # The peers the first node probes: every other storage node, then the arbiter node(s).

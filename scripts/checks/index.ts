@@ -1,7 +1,9 @@
-// Every check of `lab verify`, in the order they run: machines first, then tier by tier, Nextcloud last.
+// Every check of `lab verify`, in the order they run: machines first, then tier by tier, Nextcloud,
+// then monitoring (whose alerts would name what an earlier tier already showed).
 import { dataChecks } from './data.ts';
 import { lbChecks } from './lb.ts';
 import { machineChecks } from './machines.ts';
+import { monitoringChecks } from './monitoring.ts';
 import { nextcloudChecks } from './nextcloud.ts';
 import { storageChecks } from './storage.ts';
 import type { Check } from './types.ts';
@@ -14,4 +16,5 @@ export const ALL_CHECKS: Check[] = [
   ...webChecks,
   ...lbChecks,
   ...nextcloudChecks,
+  ...monitoringChecks, // labs with a monitor node only
 ];

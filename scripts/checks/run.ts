@@ -28,7 +28,10 @@ export async function runChecks(
     signal: opts.signal,
   };
   const results: CheckResult[] = [];
-  for (const check of checks.filter((c) => !opts.tiers || opts.tiers.includes(c.tier))) {
+  const selected = checks.filter(
+    (c) => (!opts.tiers || opts.tiers.includes(c.tier)) && (c.applies?.(cctx) ?? true),
+  );
+  for (const check of selected) {
     const r = await runOne(check, cctx, opts.timeoutMs ?? 90_000);
     const clean = {
       ...r,

@@ -10,7 +10,16 @@ export type CheckStatus = 'pass' | 'fail' | 'skip';
  * Nextcloud not installed). A grade leaves the first out and counts the second as lost.
  */
 export type SkipCause = 'not-in-lab' | 'prerequisite';
-export type Tier = 'machines' | 'data' | 'router' | 'redis' | 'storage' | 'web' | 'lb' | 'nextcloud';
+export type Tier =
+  | 'machines'
+  | 'data'
+  | 'router'
+  | 'redis'
+  | 'storage'
+  | 'web'
+  | 'lb'
+  | 'nextcloud'
+  | 'monitoring';
 
 export interface Evidence {
   node: string;
@@ -50,6 +59,8 @@ export interface Check {
   id: string;
   tier: Tier;
   title: string;
+  /** Whether the check belongs to this lab at all (absent, not skipped, when false): e.g. no monitor node. */
+  applies?(ctx: { lab: Lab }): boolean;
   /** Why the check cannot run for this lab now (e.g. no web node), or undefined when it can. */
   skipReason(ctx: CheckContext): string | undefined;
   run(ctx: CheckContext): Promise<CheckOutcome>;

@@ -175,6 +175,13 @@ export const HELP: Record<Command, CommandHelp> = {
     options: [],
     examples: ['npm run lab:creds', 'npm run lab:creds -- --json'],
   },
+  monitor: {
+    usage: 'monitor',
+    summary:
+      "print the monitoring's URLs: Prometheus (targets, alerts, graphs), the lab's console page, Alertmanager",
+    options: [],
+    examples: ['npm run lab:monitor', 'npm run lab:monitor -- --lab tp --json'],
+  },
   logs: {
     usage: `logs [--since DURATION] [${NODE}]`,
     summary:

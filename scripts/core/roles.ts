@@ -10,6 +10,7 @@ export const ROLE_NAMES = [
   'sentinel',
   'storage',
   'storage-arbiter',
+  'monitor',
 ] as const;
 
 export type Role = (typeof ROLE_NAMES)[number];
@@ -90,6 +91,15 @@ export const ROLES: Record<Role, RoleInfo> = {
     memory: 512,
     summary: 'GlusterFS arbiter brick (metadata only)',
     ports: GLUSTER,
+  },
+  monitor: {
+    memory: 512,
+    summary: 'Prometheus, Alertmanager and the blackbox probes of the front and the router',
+    ports: [
+      { port: 9090, what: 'Prometheus' },
+      { port: 9093, what: 'Alertmanager' },
+      { port: 9115, what: 'blackbox exporter' },
+    ],
   },
 };
 

@@ -4,6 +4,7 @@ import type { LabContext } from '../engine/context.ts';
 import { drillLoad } from '../load/assemble.ts';
 import { loadPlan } from '../load/run.ts';
 import type { LoadSpec } from '../load/types.ts';
+import { drillAlerts } from './alerts.ts';
 import { measureDetection } from './detect.ts';
 import { inject, recover } from './fault.ts';
 import { assemble, type Exercise } from './judge.ts';
@@ -85,10 +86,13 @@ export async function runDrill(
     plan.scenario === 'power-cycle'
       ? null
       : await measureDetection(ctx.lab, ctx.remote, await ctx.running(), plan.nodes[0]!, ex.times.inject);
+  const { note, ...alerts } = await drillAlerts(ctx, ex.times);
+  if (note) ex.notes.push(note);
   const result = assemble(ctx.lab, plan, ex, records, lost, detect, {
     checked: ledger.length,
     thisDrill: acked.length,
   });
+  Object.assign(result, alerts);
   if (s.load)
     result.load = drillLoad(
       s.load.spec,

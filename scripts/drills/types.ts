@@ -65,6 +65,17 @@ export interface TargetResult {
   ok: boolean;
 }
 
+/** One alert's firing window during a drill, in ms relative to the fault (negative: before it). */
+export interface AlertWindow {
+  /** The alert's name and where: e.g. "NodeDown (node=db1, instance=10.0.2.31:9100)". */
+  alert: string;
+  firedMs: number;
+  /** null: still firing when the drill read the alerts. */
+  resolvedMs: number | null;
+  /** Resolution relative to the node's return (the restart command). */
+  afterReturnMs: number | null;
+}
+
 export type Scenario = 'power-cut' | 'graceful-stop' | 'power-cycle';
 
 export interface DrillResult {
@@ -78,6 +89,10 @@ export interface DrillResult {
   longestGapMs: number;
   detectMs: number | null;
   detectedBy?: string;
+  /** The monitoring (labs with a monitor node): each alert's window, and the first after the fault. */
+  alerts?: AlertWindow[];
+  firstAlertMs?: number | null;
+  firstAlert?: string;
   recoverMs: number | null;
   lostWrites: number;
   lost: LostWrite[];

@@ -5,6 +5,12 @@ import { join } from 'node:path';
 import { nodesWithRole } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
 import { ensureLabTls } from '../core/tls.ts';
+import {
+  monitorNode,
+  renderBlackboxConfig,
+  renderLabRules,
+  renderPrometheusConfig,
+} from '../monitor/config.ts';
 import type { LabContext } from './context.ts';
 import { resolveNextcloudArchive, sha256File } from './nextcloud.ts';
 
@@ -12,6 +18,33 @@ export const REMOTE_ARCHIVE = '/opt/lab/nextcloud.tar.bz2';
 
 /** Uploads what the selected nodes need and returns the environment every step then gets. */
 export async function prepareInputs(
+  ctx: LabContext,
+  progress: Progress,
+  names: string[],
+): Promise<Record<string, string>> {
+  const env = await prepareWeb(ctx, progress, names);
+  await uploadMonitorConfig(ctx, names, env);
+  return env;
+}
+
+// The monitor node's Prometheus, rule and blackbox files, rendered from the lab model. The front's
+// health path follows Nextcloud's presence as the lbs' does (lb.sh): installed in this run, or before.
+async function uploadMonitorConfig(ctx: LabContext, names: string[], env: Record<string, string>) {
+  const mon = monitorNode(ctx.lab);
+  if (!mon || !names.includes(mon.name)) return;
+  const nextcloud =
+    'NEXTCLOUD_ARCHIVE' in env ? env.NEXTCLOUD_ARCHIVE !== '' : existsSync(archiveRecord(ctx));
+  const opts = { nextcloud, statusPath: nextcloud ? '/status.php' : '/lab-probe/status.php' };
+  const files = {
+    'prometheus.yml': renderPrometheusConfig(ctx.lab, opts),
+    'lab-rules.yml': renderLabRules(ctx.lab),
+    'blackbox.yml': renderBlackboxConfig(ctx.lab),
+  };
+  for (const [file, text] of Object.entries(files))
+    await putIfChanged(ctx, mon.name, `/opt/lab/monitor/${file}`, Buffer.from(text), 0o644);
+}
+
+async function prepareWeb(
   ctx: LabContext,
   progress: Progress,
   names: string[],

@@ -75,6 +75,8 @@ export const RECIPE: PhaseSpec[] = [
   { name: 'web-others', roles: ['web'], step: 'apply', pick: rest, env: () => ({ WEB_FIRST: '0' }) },
   { name: 'lb', roles: ['lb'], step: 'apply' },
   { name: 'client', roles: ['client'], step: 'apply' },
+  // Last: every exporter it scrapes runs by now, so its targets are up as soon as it starts.
+  { name: 'monitor', roles: ['monitor'], step: 'apply' },
 ];
 
 // The Redis primary starts on the last redis node, the Galera writer is the first db node: losing one

@@ -28,6 +28,20 @@ export const CHECK_STEPS: Record<string, { roles: Role[]; step: Step }> = {
     step: (lab) =>
       `install mariadb-server and galera-4 on ${names(lab, 'db')}, set wsrep_on=ON and wsrep_cluster_address=gcomm://${ips(lab, 'db')}${nodesWithRole(lab, 'db-arbiter').length ? ` (garbd on ${names(lab, 'db-arbiter')} joins it too)` : ''}, bootstrap one node with galera_new_cluster, then start the others`,
   },
+  'monitoring.targets': {
+    roles: ['monitor'],
+    step: (lab) =>
+      `run Prometheus on ${names(lab, 'monitor')} scraping every node's exporters (node, mysqld, redis, HAProxy /metrics) and the blackbox probes, and check /api/v1/targets`,
+  },
+  'monitoring.rules': {
+    roles: ['monitor'],
+    step: (lab) =>
+      `load the lab's alert rules into Prometheus on ${names(lab, 'monitor')} (rule_files in prometheus.yml; promtool check rules)`,
+  },
+  'monitoring.alerts': {
+    roles: ['monitor'],
+    step: () => 'find the alert that fires (Prometheus /alerts) and fix what it names',
+  },
   'data.standalone': {
     roles: ['db'],
     step: (lab) =>

@@ -25,6 +25,8 @@ export function roleServices(lab: Lab, role: Role): string[] {
       return ['glusterd'];
     case 'client':
       return [];
+    case 'monitor':
+      return ['prometheus', 'prometheus-alertmanager', 'prometheus-blackbox-exporter'];
   }
 }
 

@@ -15,6 +15,7 @@ export const TIER_ORDER: readonly Tier[] = [
   'web',
   'lb',
   'nextcloud',
+  'monitoring',
 ];
 
 /** Points of each tier, and each check's share of its tier's points. */

@@ -24,6 +24,7 @@ export function jsonSummary(report: DrillReport) {
       requests: { total: d.requests.total, failed: d.requests.failed },
       longestGapMs: d.longestGapMs,
       detectMs: d.detectMs,
+      ...(d.alerts ? { firstAlertMs: d.firstAlertMs ?? null, alerts: d.alerts } : {}),
       recoverMs: d.recoverMs,
       lostWrites: d.lostWrites,
       ok: d.ok,
@@ -38,7 +39,7 @@ export function terminalLines(report: DrillReport): string[] {
   const lines = report.drills.map(
     (d) =>
       `${d.ok ? '✓' : '✗'} ${d.scenario} ${d.node}: ${d.requests.total} requests, ${d.requests.failed} failed (${d.requests.failedPct}%), ` +
-      `longest gap ${secs(d.longestGapMs)}, detected ${secs(d.detectMs)}, back ${secs(d.recoverMs)}, ${d.lostWrites} lost writes` +
+      `longest gap ${secs(d.longestGapMs)}, detected ${secs(d.detectMs)}${d.alerts ? `, first alert ${secs(d.firstAlertMs ?? null)}` : ''}, back ${secs(d.recoverMs)}, ${d.lostWrites} lost writes` +
       (d.load
         ? `; ${d.load.scenario} load: ${d.load.fault.failed} of ${d.load.fault.requests} failed during the fault`
         : '') +
@@ -67,6 +68,10 @@ function drillSection(d: DrillResult): string[] {
     `| longest time without a success | ${secs(d.longestGapMs)} |`,
     `| time to detect | ${secs(d.detectMs)} |`,
   );
+  if (d.alerts)
+    out.push(
+      `| first alert | ${d.firstAlert ? `${secs(d.firstAlertMs ?? null)} (${d.firstAlert})` : 'none fired'} |`,
+    );
   out.push(
     `| time until back and rejoined | ${secs(d.recoverMs)} |`,
     `| acknowledged writes (this drill / checked) | ${d.ackedThisDrill} / ${d.ackedWrites} |`,
@@ -78,6 +83,7 @@ function drillSection(d: DrillResult): string[] {
   for (const t of d.targets)
     out.push(`| ${t.name} | ${t.limit} | ${t.value ?? 'n/a'} | ${t.ok ? 'yes' : 'no'} |`);
   out.push('');
+  if (d.alerts) out.push(...alertSection(d.alerts));
   if (d.load) out.push(...drillLoadSection(d.load));
   if (d.files.loadSvg) out.push(`![load](${d.files.loadSvg.split('/').pop()})`, '');
   for (const [title, items] of [
@@ -90,6 +96,21 @@ function drillSection(d: DrillResult): string[] {
   if (d.files.svg) out.push(`![timeline](${d.files.svg.split('/').pop()})`, '');
   if (d.files.logs) out.push(`Logs of the lab after this drill: \`${d.files.logs}\``, '');
   return out;
+}
+
+const rel = (ms: number | null) =>
+  ms === null ? 'still firing' : `${ms < 0 ? '-' : '+'}${secs(Math.abs(ms))}`;
+
+/** Each alert of the drill: when it fired and resolved, relative to the fault and to the node's return. */
+export function alertSection(alerts: NonNullable<DrillResult['alerts']>): string[] {
+  if (alerts.length === 0) return ['Alerts: none fired during the drill.', ''];
+  const out = [
+    '| alert | fired (after the fault) | resolved (after the fault) | resolved (after the return) |',
+  ];
+  out.push('|---|---|---|---|');
+  for (const a of alerts)
+    out.push(`| ${a.alert} | ${rel(a.firedMs)} | ${rel(a.resolvedMs)} | ${rel(a.afterReturnMs)} |`);
+  return [...out, ''];
 }
 
 function fmtCounts(c: Record<string, number>): string {
@@ -106,12 +127,12 @@ export function renderMarkdown(report: DrillReport): string {
     '',
   ];
   out.push(
-    '| drill | node | requests | failed | longest gap | detect | back | lost writes | result |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| drill | node | requests | failed | longest gap | detect | first alert | back | lost writes | result |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const d of report.drills) {
     out.push(
-      `| ${d.scenario} | ${d.node} | ${d.requests.total} | ${d.requests.failed} (${d.requests.failedPct}%) | ${secs(d.longestGapMs)} | ${secs(d.detectMs)} | ${secs(d.recoverMs)} | ${d.lostWrites} | ${d.ok ? 'pass' : 'FAIL'} |`,
+      `| ${d.scenario} | ${d.node} | ${d.requests.total} | ${d.requests.failed} (${d.requests.failedPct}%) | ${secs(d.longestGapMs)} | ${secs(d.detectMs)} | ${d.alerts ? secs(d.firstAlertMs ?? null) : 'n/a'} | ${secs(d.recoverMs)} | ${d.lostWrites} | ${d.ok ? 'pass' : 'FAIL'} |`,
     );
   }
   out.push('');

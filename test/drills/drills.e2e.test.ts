@@ -67,7 +67,11 @@ describe.skipIf(skipReason)(
         expect(nextcloud.length).toBeGreaterThan(0);
         if (NC.archive)
           expect(nextcloud.map((c) => `${c.id} ${c.status}`)).toEqual(nextcloud.map((c) => `${c.id} pass`));
-        for (const tier of ['machines', 'data', 'router', 'redis', 'storage', 'web', 'lb']) {
+        // The monitor role on the client: every target up, every rule group loaded, no alert firing.
+        expect(
+          report.checks.filter((c) => c.tier === 'monitoring').map((c) => `${c.id} ${c.status}`),
+        ).toEqual(['monitoring.targets pass', 'monitoring.rules pass', 'monitoring.alerts pass']);
+        for (const tier of ['machines', 'data', 'router', 'redis', 'storage', 'web', 'lb', 'monitoring']) {
           expect(
             report.checks.some((c) => c.tier === tier && c.status === 'pass'),
             `a ${tier} check passes`,
@@ -127,6 +131,26 @@ describe.skipIf(skipReason)(
       return d!;
     }
 
+    // The issue's monitoring targets: the alert fires within 15 s of the fault and resolves within 60 s
+    // of the node's return (the drill reads both from Prometheus's ALERTS series).
+    function expectAlert(d: DrillReport['drills'][number], pattern: RegExp) {
+      const seen = (d.alerts ?? []).map((a) => JSON.stringify(a)).join('; ');
+      const a = d.alerts?.find((w) => pattern.test(w.alert) && w.firedMs >= 0);
+      expect(
+        a,
+        `an alert ${pattern} fired (alerts: ${seen || 'none'}; notes: ${d.notes.join('; ')})`,
+      ).toBeDefined();
+      expect(a!.firedMs, `${a!.alert} fired within 15 s`).toBeLessThanOrEqual(15_000);
+      expect(a!.afterReturnMs, `${a!.alert} resolved`).not.toBeNull();
+      // The issue's 60 s after the return, or soon after the lab was back when the node itself took longer.
+      const backMs = d.times.recovered === null ? 0 : d.times.recovered - d.times.restart;
+      expect(
+        a!.afterReturnMs!,
+        `${a!.alert} resolved within 60 s of the return (back after ${backMs} ms)`,
+      ).toBeLessThanOrEqual(Math.max(60_000, backMs + 20_000));
+      expect(d.firstAlertMs, 'the report gives the first alert').not.toBeNull();
+    }
+
     it('the client runs the PHP of the generator and of the WebDAV read-back (php -l)', async () => {
       const sources = readdirSync(join(REPO_ROOT, 'provision/files/client')).filter((f) =>
         f.endsWith('.php'),
@@ -149,6 +173,8 @@ describe.skipIf(skipReason)(
         const d = await drill({ halt: 'web1' });
         expect(d.perWeb.web2).toBeGreaterThan(0);
         expect(d.detectMs, 'HAProxy on an lb marked web1 DOWN').not.toBeNull();
+        expectAlert(d, /^NodeDown \(node=web1,/);
+        expectAlert(d, /^HAProxyServerDown \(node=lb\d, proxy=web, server=web1/);
       },
       DRILL_MS,
     );
@@ -158,6 +184,8 @@ describe.skipIf(skipReason)(
       async () => {
         const d = await drill({ haltRole: 'db' });
         expect(d.reason).toMatch(/Galera writer/);
+        expectAlert(d, new RegExp(`^NodeDown \\(node=${d.node},`));
+        expectAlert(d, /^GaleraClusterSizeLow/);
       },
       DRILL_MS,
     );

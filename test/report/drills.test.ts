@@ -43,10 +43,46 @@ describe('drill reports', () => {
 
   it('Markdown has the summary row, the targets and the timeline link', () => {
     const md = renderMarkdown(report);
-    expect(md).toContain('| power-cut | web1 | 400 | 3 (0.75%) | 0.4 s | 1.8 s | 5.0 s | 0 | pass |');
+    expect(md).toContain('| power-cut | web1 | 400 | 3 (0.75%) | 0.4 s | 1.8 s | n/a | 5.0 s | 0 | pass |');
     expect(md).toContain('| lost acknowledged writes | 0 | 0 | yes |');
     expect(md).toContain('![timeline](drill-1-web1.svg)');
     expect(md).toContain('lb was not drilled: lb: it is the only running load balancer');
+  });
+
+  it('with monitoring: "first alert" beside the detection, and each alert fired and resolved', () => {
+    const alerts = [
+      {
+        alert: 'NodeDown (node=web1, instance=10.0.2.21:9100)',
+        firedMs: 6200,
+        resolvedMs: 13_100,
+        afterReturnMs: 3100,
+      },
+      {
+        alert: 'HAProxyServerDown (node=lb1, proxy=web, server=web1)',
+        firedMs: 7100,
+        resolvedMs: null,
+        afterReturnMs: null,
+      },
+    ];
+    const d = { ...drill, alerts, firstAlertMs: 6200, firstAlert: alerts[0]!.alert };
+    const md = renderMarkdown({ ...report, drills: [d] });
+    expect(md).toContain('| power-cut | web1 | 400 | 3 (0.75%) | 0.4 s | 1.8 s | 6.2 s | 5.0 s | 0 | pass |');
+    expect(md).toContain('| time to detect | 1.8 s |');
+    expect(md).toContain('| first alert | 6.2 s (NodeDown (node=web1, instance=10.0.2.21:9100)) |');
+    expect(md).toContain('| NodeDown (node=web1, instance=10.0.2.21:9100) | +6.2 s | +13.1 s | +3.1 s |');
+    expect(md).toContain(
+      '| HAProxyServerDown (node=lb1, proxy=web, server=web1) | +7.1 s | still firing | still firing |',
+    );
+    expect(terminalLines({ ...report, drills: [d] })[0]).toContain(
+      'detected 1.8 s, first alert 6.2 s, back 5.0 s',
+    );
+    expect(jsonSummary({ ...report, drills: [d] }).drills[0]).toMatchObject({ firstAlertMs: 6200, alerts });
+    expect(
+      renderMarkdown({
+        ...report,
+        drills: [{ ...d, alerts: [], firstAlertMs: null, firstAlert: undefined }],
+      }),
+    ).toContain('Alerts: none fired during the drill.');
   });
 
   it('Markdown lists lost writes and notes a failed drill', () => {

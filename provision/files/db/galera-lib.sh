@@ -120,5 +120,14 @@ ensure_sql_objects() {
   ensure_user nextcloud % "$DB_NEXTCLOUD_PASSWORD" nextcloud
   ensure_user labprobe % "$DB_PROBE_PASSWORD" labprobe
   ensure_sst_user
+  ensure_exporter_user
   ensure_probe_table
+}
+
+# Prometheus's mysqld exporter: the OS user prometheus through the socket, no password; SHOW GLOBAL
+# STATUS needs no privilege.
+ensure_exporter_user() {
+  [[ $(sql "SELECT COUNT(*) FROM mysql.user WHERE User='prometheus' AND Host='localhost'") == 0 ]] || return 0
+  sql "CREATE USER IF NOT EXISTS 'prometheus'@'localhost' IDENTIFIED VIA unix_socket"
+  changed "created user prometheus@localhost (unix_socket, for the mysqld exporter)"
 }

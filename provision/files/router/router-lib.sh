@@ -71,6 +71,8 @@ EOF
 listen stats
   bind $NODE_IP:8404
   mode http
+  # HAProxy's built-in Prometheus exporter, served before (and without) the stats page's login.
+  http-request use-service prometheus-exporter if { path /metrics }
   stats enable
   stats uri /
   stats refresh 5s

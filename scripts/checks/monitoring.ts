@@ -1,0 +1,130 @@
+// The monitoring tier (labs with a monitor node only): every scrape target up, every rule group of
+// rules.yml loaded and healthy, no alert firing on a healthy lab.
+
+import {
+  type Alert,
+  apiGet,
+  parseAlerts,
+  parseRules,
+  parseTargets,
+  type RuleGroup,
+  type Target,
+} from '../monitor/api.ts';
+import { monitorNode } from '../monitor/config.ts';
+import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass } from './types.ts';
+
+/** The groups of provision/files/monitor/rules.yml, plus the lab's own (lab-rules.yml). */
+export const RULE_GROUPS = ['machines', 'galera', 'vip', 'haproxy', 'redis', 'storage', 'front', 'lab'];
+
+/** Targets down, leaving out those of nodes that do not run now (e.g. after `up --only`). */
+export function judgeTargets(targets: Target[], running: Set<string>): { down: Target[]; ignored: Target[] } {
+  const bad = targets.filter((t) => t.health !== 'up');
+  return {
+    down: bad.filter((t) => running.has(t.node)),
+    ignored: bad.filter((t) => !running.has(t.node)),
+  };
+}
+
+/** Groups missing from Prometheus, and rules whose last evaluation failed. */
+export function judgeRules(groups: RuleGroup[]): { missing: string[]; unhealthy: string[] } {
+  const names = new Set(groups.map((g) => g.name));
+  return {
+    missing: RULE_GROUPS.filter((g) => !names.has(g)),
+    unhealthy: groups.flatMap((g) =>
+      g.rules.filter((r) => r.health !== 'ok').map((r) => `${g.name}/${r.name}: ${r.lastError ?? r.health}`),
+    ),
+  };
+}
+
+/** One line per alert: name and the labels that say where. */
+export function describeAlert(a: Alert): string {
+  const where = ['node', 'proxy', 'server', 'vip', 'instance', 'brick']
+    .filter((k) => a.labels[k])
+    .map((k) => `${k}=${a.labels[k]}`);
+  return `${a.name}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
+}
+
+const where =
+  'Is the monitor node running? `npm run lab:monitor` prints the URLs; `npm run lab:ssh -- --node <monitor> -- journalctl -u prometheus` shows why.';
+
+async function targetsCheck(ctx: CheckContext): Promise<CheckOutcome> {
+  const r = await apiGet(ctx.remote, ctx.lab, '/api/v1/targets?state=active', { signal: ctx.signal });
+  if (r.code !== 0) return fail('Prometheus did not answer /api/v1/targets', [evidence(r)], where);
+  const targets = parseTargets(r.stdout);
+  const { down, ignored } = judgeTargets(targets, ctx.running);
+  const note =
+    ignored.length > 0
+      ? ` (not running, not counted: ${[...new Set(ignored.map((t) => t.node))].join(', ')})`
+      : '';
+  if (down.length > 0)
+    return fail(
+      `${down.length} of ${targets.length} target(s) down: ${down.map((t) => `${t.job} on ${t.node} (${t.lastError || t.health})`).join('; ')}`,
+      [evidence(r)],
+      'The exporter of that tier does not answer: `systemctl status prometheus-<exporter>` on the node, or run `npm run lab:up` again.',
+    );
+  return pass(`${targets.length - ignored.length} target(s) up${note}`, [evidence(r)]);
+}
+
+async function rulesCheck(ctx: CheckContext): Promise<CheckOutcome> {
+  const r = await apiGet(ctx.remote, ctx.lab, '/api/v1/rules', { signal: ctx.signal });
+  if (r.code !== 0) return fail('Prometheus did not answer /api/v1/rules', [evidence(r)], where);
+  const groups = parseRules(r.stdout);
+  const { missing, unhealthy } = judgeRules(groups);
+  if (missing.length > 0 || unhealthy.length > 0)
+    return fail(
+      [missing.length > 0 ? `rule group(s) not loaded: ${missing.join(', ')}` : '', ...unhealthy]
+        .filter(Boolean)
+        .join('; '),
+      [evidence(r)],
+      '`promtool check rules /etc/prometheus/rules.yml` on the monitor node says why; `npm run lab:up` installs them again.',
+    );
+  const count = groups.reduce((n, g) => n + g.rules.length, 0);
+  return pass(`${groups.length} rule groups loaded, ${count} rules evaluate`, [evidence(r)]);
+}
+
+async function alertsCheck(ctx: CheckContext): Promise<CheckOutcome> {
+  const r = await apiGet(ctx.remote, ctx.lab, '/api/v1/alerts', { signal: ctx.signal });
+  if (r.code !== 0) return fail('Prometheus did not answer /api/v1/alerts', [evidence(r)], where);
+  const firing = parseAlerts(r.stdout).filter((a) => a.state === 'firing');
+  if (firing.length > 0)
+    return fail(
+      `${firing.length} alert(s) firing: ${firing.map(describeAlert).join('; ')}`,
+      [evidence(r)],
+      'Each alert names what is wrong (its summary is on the Prometheus /alerts page); the other tiers of this verify say more.',
+    );
+  return pass('no alert firing', [evidence(r)]);
+}
+
+const skipReason = (ctx: CheckContext) => {
+  const mon = monitorNode(ctx.lab);
+  return mon && !ctx.running.has(mon.name) ? `the monitor node ${mon.name} is not running` : undefined;
+};
+// A lab without a monitor node has no monitoring tier at all (not a skipped one).
+const applies = (ctx: { lab: CheckContext['lab'] }) => monitorNode(ctx.lab) !== undefined;
+
+export const monitoringChecks: Check[] = [
+  {
+    id: 'monitoring.targets',
+    tier: 'monitoring',
+    title: 'Prometheus scrapes every target',
+    applies,
+    skipReason,
+    run: targetsCheck,
+  },
+  {
+    id: 'monitoring.rules',
+    tier: 'monitoring',
+    title: 'Every alert rule group is loaded',
+    applies,
+    skipReason,
+    run: rulesCheck,
+  },
+  {
+    id: 'monitoring.alerts',
+    tier: 'monitoring',
+    title: 'No alert fires',
+    applies,
+    skipReason,
+    run: alertsCheck,
+  },
+];

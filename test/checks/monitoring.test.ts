@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  describeAlert,
+  judgeRules,
+  judgeTargets,
+  monitoringChecks,
+  RULE_GROUPS,
+} from '../../scripts/checks/monitoring.ts';
+import { loadLabFile, REPO_ROOT } from '../../scripts/core/model.ts';
+import { parseAlerts, parseRules, parseTargets } from '../../scripts/monitor/api.ts';
+
+// Answers of Prometheus 2.42 on the mon-e2e lab (test/fixtures/labs/mon-e2e.yaml), trimmed.
+const rec = (f: string) => readFileSync(join(import.meta.dirname, 'recorded', f), 'utf8');
+
+describe('the monitoring tier', () => {
+  it('every target up on a healthy lab; a down one named with its error, unless its node is not running', () => {
+    const targets = parseTargets(rec('prometheus-targets.json'));
+    expect(targets.length).toBeGreaterThan(20);
+    const running = new Set(targets.map((t) => t.node));
+    expect(judgeTargets(targets, running)).toEqual({ down: [], ignored: [] });
+    const down = parseTargets(rec('prometheus-targets-db1-down.json'));
+    const judged = judgeTargets(down, running);
+    expect(judged.down.map((t) => `${t.job} ${t.node}`).sort()).toEqual([
+      'mysqld db1',
+      'node db1',
+      'redis db1',
+      'sentinel db1',
+    ]);
+    expect(judged.down[0]!.lastError).not.toBe('');
+    running.delete('db1');
+    expect(judgeTargets(down, running).down).toEqual([]);
+  });
+
+  it('every rule group loaded and healthy', () => {
+    const groups = parseRules(rec('prometheus-rules.json'));
+    expect(groups.map((g) => g.name).sort()).toEqual([...RULE_GROUPS].sort());
+    expect(judgeRules(groups)).toEqual({ missing: [], unhealthy: [] });
+    expect(judgeRules(groups.filter((g) => g.name !== 'galera')).missing).toEqual(['galera']);
+  });
+
+  it('no alert firing on a healthy lab; the firing ones named with where', () => {
+    expect(parseAlerts(rec('prometheus-alerts.json')).filter((a) => a.state === 'firing')).toEqual([]);
+    const firing = parseAlerts(rec('prometheus-alerts-db1-down.json')).filter((a) => a.state === 'firing');
+    expect(firing.map(describeAlert)).toContain('NodeDown (node=db1, instance=10.0.115.31:9100)');
+  });
+
+  it('is no tier at all in a lab without a monitor node (not a skipped one)', () => {
+    const plain = loadLabFile(join(REPO_ROOT, 'test/fixtures/labs/valid-minimal.yaml'), 1e9).lab;
+    expect(monitoringChecks.map((c) => c.applies?.({ lab: plain }))).toEqual([false, false, false]);
+    const fullHa = loadLabFile('full-ha', 1e9).lab;
+    expect(monitoringChecks.map((c) => c.applies?.({ lab: fullHa }))).toEqual([true, true, true]);
+  });
+
+  it('refuses an answer that is not a success', () => {
+    expect(() => parseTargets('{"status":"error","errorType":"bad_data","error":"x"}')).toThrow('x');
+  });
+});
