@@ -35,6 +35,7 @@ const OPTIONS = {
   only: { type: 'string' },
   'machines-only': { type: 'boolean' },
   'no-snapshot': { type: 'boolean' },
+  snapshot: { type: 'boolean' },
   node: { type: 'string' },
   halt: { type: 'string' },
   'halt-role': { type: 'string' },
@@ -73,7 +74,7 @@ export const GLOBAL_OPTIONS: readonly Option[] = ['lab', 'provider', 'json', 'de
 /** The options each command takes besides the global ones: any other is a usage error. */
 export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   render: [],
-  up: ['only', 'machines-only', 'no-snapshot'],
+  up: ['only', 'machines-only', 'snapshot', 'no-snapshot'],
   verify: ['grade', 'weights', 'markdown', 'min-score'],
   drill: ['halt', 'halt-role', 'all', 'power-cycle', 'graceful', 'observe', 'rate', 'load', 'users', 'force'],
   load: ['scenario', 'users', 'duration', 'iterations', 'size', 'ramp', 'think', 'seed', 'keep'],
@@ -180,7 +181,9 @@ export function parse(argv: string[]): Args {
       .map((s) => s.trim())
       .filter(Boolean),
     machinesOnly: v['machines-only'] ?? false,
-    noSnapshot: v['no-snapshot'] ?? false,
+    // The `up` snapshot freezes the lab while it copies every node's disk (seconds to tens of seconds
+    // with Nextcloud): only when asked, never as a side effect of a re-run.
+    noSnapshot: (v['no-snapshot'] ?? false) || !(v.snapshot ?? false),
     node: v.node,
     halt: v.halt,
     haltRole: v['halt-role'],

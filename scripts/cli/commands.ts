@@ -74,7 +74,9 @@ export async function upCommand(
   return EXIT.ok;
 }
 
-// The snapshot `lab reset` returns to: taken by the first up that finishes on the whole lab.
+// The snapshot `lab reset` returns to: taken by `up --snapshot` when it finishes on the whole lab. Not by
+// default: the lab is frozen while its disks are copied, and on full-ha with Nextcloud that took 10 s,
+// after which both lbs marked both web nodes DOWN for a few seconds (the checks' time jumped).
 async function upSnapshot(
   ctx: LabContext,
   args: Args,

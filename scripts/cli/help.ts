@@ -26,9 +26,9 @@ export const HELP: Record<Command, CommandHelp> = {
     examples: ['npm run lab:render -- --lab tp', 'npm run lab -- render --lab ./mine/lab.yaml'],
   },
   up: {
-    usage: 'up [--only ROLES] [--machines-only] [--no-snapshot]',
+    usage: 'up [--only ROLES] [--machines-only] [--snapshot]',
     summary:
-      'bring the machines up and provision every role (resumes an interrupted run); the first up that finishes on the whole lab saves the snapshot `up`, which `lab reset` returns to (a later up keeps it unless the lab file changed)',
+      'bring the machines up and provision every role (resumes an interrupted run); with --snapshot, an up that finishes on the whole lab saves the snapshot `up`, which `lab reset` returns to (a later up --snapshot keeps it unless the lab file changed)',
     options: [
       [
         '--only ROLES',
@@ -38,7 +38,11 @@ export const HELP: Record<Command, CommandHelp> = {
         '--machines-only',
         'bring machines up and stop before provisioning (classroom mode); takes no snapshot',
       ],
-      ['--no-snapshot', 'do not save the `up` snapshot'],
+      [
+        '--snapshot',
+        'when up finishes on the whole lab, save the `up` snapshot that `lab reset` returns to (the lab is frozen while its disks are copied)',
+      ],
+      ['--no-snapshot', 'the default: take no `up` snapshot'],
     ],
     examples: [
       'npm run lab:up',
@@ -220,7 +224,7 @@ export const HELP: Record<Command, CommandHelp> = {
   reset: {
     usage: 'reset',
     summary:
-      'back to the lab as the first `up` that finished on the whole lab left it (its snapshot `up`), brought up again: a clean lab between two drills or two students',
+      'back to the lab as `up --snapshot` (or `snapshot save up`) left it (its snapshot `up`), brought up again: a clean lab between two drills or two students',
     options: [],
     examples: ['npm run lab:reset', 'npm run lab:reset -- --lab tp && npm run lab:verify -- --lab tp'],
   },

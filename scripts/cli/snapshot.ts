@@ -74,7 +74,7 @@ export async function restoreSnapshot(
     throw new LabError('SNAPSHOT_MISSING', `Lab ${ctx.lab.name} has no snapshot '${name}'`, {
       hint:
         name === UP_SNAPSHOT
-          ? '`lab up` takes it when it first finishes on the whole lab; `lab snapshot save up` takes it now.'
+          ? '`lab up --snapshot` takes it when it finishes on the whole lab; `lab snapshot save up` takes it now.'
           : `Its snapshots: ${known.length ? known.join(', ') : 'none'} (\`lab snapshot list\`).`,
     });
   }

@@ -7,7 +7,7 @@ import type { Lab } from '../core/model.ts';
 import type { LabPaths } from '../core/paths.ts';
 import type { ProviderName, SnapshotMode } from '../providers/types.ts';
 
-/** The snapshot `up` takes when it first finishes, and `lab reset` returns to. */
+/** The snapshot `up --snapshot` takes when it finishes, and `lab reset` returns to. */
 export const UP_SNAPSHOT = 'up';
 
 /** What snapshot.json says about one snapshot. */
@@ -99,7 +99,7 @@ export function upSnapshotPlan(
   lab: Lab,
   run: { only?: string[]; selected: number; machinesOnly: boolean; noSnapshot: boolean },
 ): { take: boolean; reason: string } {
-  if (run.noSnapshot) return { take: false, reason: '--no-snapshot' };
+  if (run.noSnapshot) return { take: false, reason: 'not asked for (`up --snapshot` takes it)' };
   if (run.machinesOnly) return { take: false, reason: '--machines-only: nothing provisioned to return to' };
   if (run.selected < lab.nodes.length)
     return { take: false, reason: `--only ${run.only?.join(',')}: not the whole lab` };

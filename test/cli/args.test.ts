@@ -209,9 +209,10 @@ describe('snapshot, reset and status --all', () => {
     expect(() => parse(['snapshot', 'save', 'x', '--node', 'db1'])).toThrow(/snapshot does not take --node/);
   });
 
-  it('reads `up --no-snapshot` and `status --all`', () => {
+  it('reads `up --snapshot` (no `up` snapshot without it) and `status --all`', () => {
+    expect(parse(['up', '--snapshot'])).toMatchObject({ noSnapshot: false });
     expect(parse(['up', '--no-snapshot'])).toMatchObject({ noSnapshot: true });
-    expect(parse(['up'])).toMatchObject({ noSnapshot: false });
+    expect(parse(['up'])).toMatchObject({ noSnapshot: true });
     expect(parse(['status', '--all'])).toMatchObject({ command: 'status', all: true });
     expect(() => parse(['down', '--all'])).toThrow(/down does not take --all/);
   });

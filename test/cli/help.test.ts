@@ -48,10 +48,10 @@ describe('lab help', () => {
 });
 
 describe('help of snapshots and reset', () => {
-  it('says what reset returns to and that up takes it once', () => {
-    expect(commandHelp('reset')).toMatch(/first `up`/);
+  it('says what reset returns to and that only up --snapshot takes it', () => {
+    expect(commandHelp('reset')).toMatch(/`up --snapshot`/);
     expect(commandHelp('up')).toMatch(/saves the snapshot `up`.*unless the lab file changed/);
-    expect(commandHelp('up')).toContain('--no-snapshot');
+    expect(commandHelp('up')).toContain('--snapshot');
   });
 
   it('lists every snapshot action with an example', () => {

@@ -134,12 +134,15 @@ export function leftovers(labName: string, nodes: string[] = []): string[] {
 type Check = { id: string; tier: string; status: 'pass' | 'fail' | 'skip'; summary: string };
 
 /** The checks of a `verify --json` run that did not pass, as readable lines for an assertion message. */
+/** data.standalone checks the one MariaDB of a lab without Galera: on a Galera lab it skips, by design. */
+const galeraLab = (c: Check) => c.id === 'data.standalone' && /runs Galera/.test(c.summary);
+
 export function notPassing(
   report: { checks: Check[] },
   allowSkip: (c: Check) => boolean = () => false,
 ): string[] {
   return report.checks
-    .filter((c) => c.status === 'fail' || (c.status === 'skip' && !allowSkip(c)))
+    .filter((c) => c.status === 'fail' || (c.status === 'skip' && !allowSkip(c) && !galeraLab(c)))
     .map((c) => `${c.status} ${c.id}: ${c.summary}`);
 }
 

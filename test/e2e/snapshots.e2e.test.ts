@@ -85,14 +85,14 @@ describe.skipIf(skipReason)(
     const xattr = async () =>
       (await ssh('db2', 'getfattr', '--only-values', '-n', 'trusted.lab.snap', '/root/probe')).stdout.trim();
 
-    it('up takes the `up` snapshot once, and the lab verifies', async () => {
-      const first = await labOk(['up', ...SNAP, '--json']);
+    it('up --snapshot takes the `up` snapshot once, and the lab verifies', async () => {
+      const first = await labOk(['up', ...SNAP, '--snapshot', '--json']);
       took.up = first.ms;
       const r = json<{ snapshot: { taken: boolean; ms: number } }>(first);
       expect(r.snapshot.taken).toBe(true);
       took.upSnapshot = r.snapshot.ms;
       const again = json<{ changes: number; snapshot: { taken: boolean; reason: string } }>(
-        await labOk(['up', ...SNAP, '--json']),
+        await labOk(['up', ...SNAP, '--snapshot', '--json']),
       );
       expect(again.changes).toBe(0);
       expect(again.snapshot).toMatchObject({ taken: false, reason: expect.stringMatching(/stays/) });
