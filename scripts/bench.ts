@@ -210,8 +210,86 @@ async function stateChanges(L: string[], nodes: string[], since: number): Promis
   return found;
 }
 
+/** The alerts (name and labels) that fired at any moment since `since`, from Prometheus's ALERTS series. */
+async function alertsFiredSince(L: string[], since: number): Promise<string[] | undefined> {
+  const urls = JSON.parse((await lab(['monitor', ...L, '--json'])).stdout).urls as Record<string, string>;
+  const base = urls.prometheus?.replace(/\/+$/, '');
+  if (!base) return undefined;
+  const window = Math.ceil((Date.now() - since) / 1000);
+  const q = encodeURIComponent(`max_over_time(ALERTS{alertstate="firing"}[${window}s])`);
+  try {
+    const res = await fetch(`${base}/api/v1/query?query=${q}`, { signal: AbortSignal.timeout(10_000) });
+    const doc = (await res.json()) as { data?: { result?: { metric: Record<string, string> }[] } };
+    return (doc.data?.result ?? []).map((r) => {
+      const { alertname, alertstate: _, __name__: __, ...labels } = r.metric;
+      return `${alertname} ${JSON.stringify(labels)}`;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+// The monitoring's units on a node: Prometheus, Alertmanager and blackbox on the monitor node, the
+// exporters everywhere, the GlusterFS metrics timer on storage nodes.
+const MONITORING_UNITS =
+  "systemctl list-unit-files --state=enabled --no-legend 'prometheus*' 'lab-gluster-metrics.timer' | awk '{print $1}'";
+
+/**
+ * Issue 13's cost figure: the idle lab with its monitoring (`withCores`, measured just before) against
+ * the same lab with every monitoring unit stopped (three 60 s windows), and the memory both ways.
+ * The units are started again afterwards.
+ */
+async function monitoringCost(L: string[], nodes: string[], withCores: number): Promise<void> {
+  const labName = L[L.indexOf('--lab') + 1]!;
+  const memWith = Object.values(await memory(labName, nodes)).reduce((a, b) => a + b, 0);
+  const onAll = (action: string) =>
+    Promise.all(
+      nodes.map((n) =>
+        lab([
+          'ssh',
+          ...L,
+          '--node',
+          n,
+          '--',
+          'sh',
+          '-c',
+          `u=$(${MONITORING_UNITS}); [ -z "$u" ] || systemctl ${action} $u`,
+        ]),
+      ),
+    );
+  await onAll('stop');
+  try {
+    await new Promise((res) => setTimeout(res, 15_000));
+    const windows = await idleWindows(labName, nodes, 3, 60);
+    const without = median(windows.map((w) => w.total));
+    const memWithout = Object.values(await memory(labName, nodes)).reduce((a, b) => a + b, 0);
+    const cores = withCores - without;
+    record({
+      name: 'full-ha idle CPU of the monitoring (lab with it minus lab with its units stopped)',
+      value: Number(cores.toFixed(3)),
+      unit: 'cores',
+      target: '0.05 cores',
+      ok: cores <= 0.05,
+      note: `with ${withCores.toFixed(3)}, without ${without.toFixed(3)} (${windows.map((w) => w.total.toFixed(3)).join(', ')})`,
+    });
+    record({
+      name: 'full-ha memory of the monitoring (PSS of the lab with it minus without)',
+      value: memWith - memWithout,
+      unit: 'MiB',
+      target: '250 MiB',
+      ok: memWith - memWithout <= 250,
+      note: `with ${memWith} MiB, without ${memWithout} MiB`,
+    });
+  } finally {
+    await onAll('start');
+    // Every target scraped again before the verify runs that follow (5 s scrapes).
+    await new Promise((res) => setTimeout(res, 30_000));
+  }
+}
+
 // Issue 11's figures, on full-ha with the real Nextcloud: idle CPU (median of three 60 s windows of
-// cgroup cpu.stat), HAProxy state changes while idle, and verify run 10 times in a row.
+// cgroup cpu.stat), HAProxy state changes while idle, and verify run 10 times in a row; and issue 13's:
+// no alert fired while idle, and what the monitoring costs of that idle lab.
 async function frugal(): Promise<void> {
   const L = ['--lab', 'full-ha', '--provider', 'nspawn'];
   const nc = nextcloudEnv();
@@ -246,6 +324,16 @@ async function frugal(): Promise<void> {
     ok: changes.length === 0,
     note: changes.slice(0, 5).join('; '),
   });
+  const fired = await alertsFiredSince(L, idleStart);
+  record({
+    name: `full-ha alerts fired in ${Math.round((Date.now() - idleStart) / 60000)} idle minutes`,
+    value: fired === undefined ? 0 : fired.length,
+    unit: fired === undefined ? 'not measured (no Prometheus answer)' : 'alerts',
+    target: '0',
+    ok: fired === undefined ? undefined : fired.length === 0,
+    note: fired?.slice(0, 5).join('; '),
+  });
+  await monitoringCost(L, nodes, total);
   let passed = 0;
   for (let i = 0; i < 10; i++) if ((await lab(['verify', ...L, '--json'])).code === 0) passed++;
   record({
@@ -312,11 +400,34 @@ type DrillSummary = {
     node: string;
     requests: { total: number; failed: number };
     longestGapMs: number;
-    recoverMs?: number;
+    recoverMs?: number | null;
     lostWrites: number;
     ok: boolean;
+    firstAlert?: string;
+    firstAlertMs?: number | null;
+    alerts?: { alert: string; firedMs: number; resolvedMs: number | null; afterReturnMs: number | null }[];
   }[];
 };
+
+const secs = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Issue 13's figures per drill: the first alert after the fault and when the last alert resolved after
+ * the node's return (targets: fired within 15 s, resolved within 60 s). Empty without a monitor node.
+ */
+function alertRows(d: DrillSummary): string[] {
+  return d.drills
+    .filter((x) => x.alerts !== undefined)
+    .map((x) => {
+      const alerts = x.alerts ?? [];
+      const open = alerts.some((a) => a.resolvedMs === null);
+      const lastResolved = Math.max(0, ...alerts.map((a) => a.afterReturnMs ?? 0));
+      const fired = x.firstAlertMs ?? null;
+      const ok = fired !== null && fired <= 15_000 && !open && lastResolved <= 60_000;
+      return `| ${x.node} | ${x.firstAlert ?? 'none'} | ${secs(fired)} | ${open ? 'still firing' : secs(lastResolved)} | ${alerts.length} | ${ok ? 'met' : 'missed'} |`;
+    });
+}
 
 // Issue 15's comparison: each sample architecture brought up with the real Nextcloud, verified, its
 // memory taken and every node drilled in turn, so the README shows what each step of redundancy buys.
@@ -325,6 +436,7 @@ async function architectures(): Promise<void> {
   const labs = (process.env.BENCH_ARCHS ?? 'all-in-one,mini-ha,full-ha').split(',');
   const nc = nextcloudEnv();
   const rows: string[] = [];
+  const alerts: string[] = [];
   const out: Record<string, unknown>[] = [];
   for (const name of labs) {
     if (!existsSync(join(REPO_ROOT, 'labs', name, 'lab.yaml'))) {
@@ -332,6 +444,8 @@ async function architectures(): Promise<void> {
       continue;
     }
     const L = ['--lab', name, '--provider', 'nspawn'];
+    // frugal and operate run on full-ha next: they take it as this section leaves it (re-run of up).
+    const keep = name === 'full-ha' && (wanted('frugal') || wanted('operate'));
     await lab(['destroy', ...L]);
     try {
       const up = await lab(['up', ...L], nc.env);
@@ -341,7 +455,9 @@ async function architectures(): Promise<void> {
       );
       const mem = Object.values(await memory(name, nodes)).reduce((a, b) => a + b, 0);
       const drill = await lab(['drill', ...L, '--all', '--json']);
+      writeFileSync(join(REPO_ROOT, 'bench', `drills-${name}.json`), drill.stdout);
       const d = JSON.parse(drill.stdout) as DrillSummary;
+      alerts.push(...alertRows(d).map((r) => `| ${name} | ${r.slice(2)}`));
       const worst = d.drills.reduce(
         (w, x) => Math.max(w, x.requests.total ? x.requests.failed / x.requests.total : 0),
         0,
@@ -353,6 +469,7 @@ async function architectures(): Promise<void> {
         machines: nodes.length,
         memoryMiB: mem,
         upSeconds: Number(up.seconds.toFixed(1)),
+        verifySeconds: Number(verify.seconds.toFixed(1)),
         verified: verify.code === 0,
         drillsOk: d.drills.filter((x) => x.ok).length,
         drills: d.drills.length,
@@ -363,32 +480,74 @@ async function architectures(): Promise<void> {
       };
       out.push(entry);
       rows.push(
-        `| ${name} | ${nodes.length} | ${mem} MiB | ${entry.upSeconds} s | ${entry.verified ? 'passed' : 'FAILED'} | ${entry.drillsOk} of ${entry.drills} | ${entry.worstFailedPct} % | ${entry.longestGapS} s | ${lost} |`,
+        `| ${name} | ${nodes.length} | ${mem} MiB | ${entry.upSeconds} s | ${(entry.upSeconds + entry.verifySeconds).toFixed(1)} s | ${entry.verified ? 'passed' : 'FAILED'} | ${entry.drillsOk} of ${entry.drills} | ${entry.worstFailedPct} % | ${entry.longestGapS} s | ${lost} |`,
       );
       record({
         name: `${name}: up, verify and drill --all (${nc.note})`,
         seconds: up.seconds,
-        note: `${nodes.length} machines, ${mem} MiB, verify ${entry.verified ? 'passed' : 'failed'}, drills ok ${entry.drillsOk}/${entry.drills}, worst ${entry.worstFailedPct} % failed, longest gap ${entry.longestGapS} s, ${lost} lost writes`,
+        note: `${nodes.length} machines, ${mem} MiB, up + verify ${(entry.upSeconds + entry.verifySeconds).toFixed(1)} s, verify ${entry.verified ? 'passed' : 'failed'}, drills ok ${entry.drillsOk}/${entry.drills}, worst ${entry.worstFailedPct} % failed, longest gap ${entry.longestGapS} s, ${lost} lost writes`,
       });
     } finally {
-      await lab(['destroy', ...L]);
+      if (!keep) await lab(['destroy', ...L]);
     }
   }
   writeFileSync(join(REPO_ROOT, 'bench', 'architectures.json'), `${JSON.stringify(out, null, 2)}\n`);
   writeFileSync(
     join(REPO_ROOT, 'bench', 'architectures.md'),
-    `# Architectures compared (${new Date().toISOString()}, ${nc.note}, nspawn, 2-core host)\n\n| lab | machines | memory (PSS) | up from cached image | verify | drills ok | worst drill, failed requests | longest gap | lost writes |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+    `# Architectures compared (${new Date().toISOString()}, ${nc.note}, nspawn, 2-core host)\n\n| lab | machines | memory (PSS) | up from cached image | up + verify | verify | drills ok | worst drill, failed requests | longest gap | lost writes |\n|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n## Alerts per drill (labs with a monitor node; targets: first alert within 15 s of the fault, all resolved within 60 s of the node's return)\n\n| lab | node | first alert | fired after the fault | last resolved after the return | alerts | |\n|---|---|---|---|---|---|---|\n${alerts.join('\n')}\n`,
   );
+}
+
+// Issue 14's figures on full-ha (13 nodes, with the real Nextcloud): snapshot save (the freeze and the
+// whole save), reset back to a verified lab, and one logs bundle of every node.
+async function operate(): Promise<void> {
+  const L = ['--lab', 'full-ha', '--provider', 'nspawn'];
+  const nc = nextcloudEnv();
+  await lab(['up', ...L], nc.env);
+  const nodes: string[] = JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map(
+    (n: { name: string }) => n.name,
+  );
+  const save = await lab(['snapshot', 'save', 'up', '--force', ...L, '--json']);
+  const meta = JSON.parse(save.stdout) as { ms: number; pausedMs?: number; bytes: number };
+  record({
+    name: `full-ha: snapshot save (${nodes.length} nodes, ${nc.note})`,
+    seconds: save.seconds,
+    target: '20 s',
+    ok: save.seconds <= 20,
+    note: `lab frozen ${meta.pausedMs === undefined ? '?' : (meta.pausedMs / 1000).toFixed(1)} s, ${Math.round(meta.bytes / 1048576)} MiB`,
+  });
+  const reset = await lab(['reset', ...L, '--json']);
+  const verify = await lab(['verify', ...L, '--json']);
+  record({
+    name: 'full-ha: reset + verify',
+    seconds: reset.seconds + verify.seconds,
+    target: '30 s, verify passing',
+    ok: reset.seconds + verify.seconds <= 30 && verify.code === 0,
+    note: `reset ${reset.seconds.toFixed(1)} s, verify ${verify.seconds.toFixed(1)} s ${verify.code === 0 ? 'passed' : 'FAILED'}`,
+  });
+  const logs = await lab(['logs', ...L, '--json']);
+  const bundle = JSON.parse(logs.stdout) as { file: string; nodes: { node: string; status: string }[] };
+  const collected = bundle.nodes.filter((n) => n.status === 'collected').length;
+  record({
+    name: `full-ha: logs bundle of ${nodes.length} nodes`,
+    seconds: logs.seconds,
+    target: '20 s, every node',
+    ok: logs.seconds <= 20 && collected === nodes.length,
+    note: `${collected} of ${nodes.length} nodes collected`,
+  });
+  rmSync(bundle.file, { force: true });
+  await lab(['snapshot', 'delete', 'up', ...L]);
 }
 
 async function main(): Promise<void> {
   mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
   try {
     if (wanted('data')) await dataTier();
-    if (wanted('frugal')) await frugal();
     if (wanted('load')) await loadBench();
     if (wanted('full') || wanted('drills')) await fullLab();
     if (wanted('architectures')) await architectures();
+    if (wanted('frugal')) await frugal();
+    if (wanted('operate')) await operate();
   } finally {
     const when = new Date().toISOString();
     // A run of some sections keeps the other sections' last figures.
