@@ -1,6 +1,7 @@
 // `npm run bench`: times lab bring-ups, re-runs and drills on nspawn and measures memory per node.
 // Results go to bench/results.json and bench/results.md; the README quotes them.
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -537,6 +538,44 @@ async function operate(): Promise<void> {
   });
   rmSync(bundle.file, { force: true });
   await lab(['snapshot', 'delete', 'up', ...L]);
+  await graphPictures(L);
+}
+
+/**
+ * The README's `lab graph` pictures: full-ha healthy, and during a drill of web1 once the lbs have
+ * marked it DOWN (docs/measured/graph-full-ha*.svg).
+ */
+async function graphPictures(L: string[]): Promise<void> {
+  const docs = join(REPO_ROOT, 'docs', 'measured');
+  mkdirSync(docs, { recursive: true });
+  const draw = async () =>
+    JSON.parse((await lab(['graph', ...L, '--json'])).stdout) as {
+      svg: string;
+      live: { running: string[]; stats: Record<string, { server: string; status: string }[]> } | null;
+    };
+  copyFileSync((await draw()).svg, join(docs, 'graph-full-ha.svg'));
+  const drill = lab(['drill', ...L, '--halt', 'web1', '--json']);
+  const deadline = Date.now() + 180_000;
+  let drawn = false;
+  while (!drawn && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 2000));
+    const g = await draw();
+    const marked = Object.entries(g.live?.stats ?? {}).some(
+      ([node, rows]) =>
+        node.startsWith('lb') && rows.some((r) => r.server === 'web1' && r.status.startsWith('DOWN')),
+    );
+    if (g.live && !g.live.running.includes('web1') && marked) {
+      copyFileSync(g.svg, join(docs, 'graph-full-ha-web1-down.svg'));
+      drawn = true;
+    }
+  }
+  const r = await drill;
+  record({
+    name: 'full-ha: lab graph during a web1 drill',
+    value: drawn ? 1 : 0,
+    unit: drawn ? 'picture' : 'pictures (web1 never seen DOWN)',
+    note: `drill exit ${r.code}; docs/measured/graph-full-ha*.svg`,
+  });
 }
 
 async function main(): Promise<void> {

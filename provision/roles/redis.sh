@@ -3,7 +3,8 @@
 # includes it and belongs to Redis afterwards: Sentinel rewrites its replicaof line on failover (CONFIG
 # REWRITE), so this role writes that file only once and never touches replication on a re-run.
 # Step: apply. Inputs: REDIS_NODES, SENTINEL_NODES, REDIS_INITIAL_PRIMARY, REDIS_PASSWORD, NODE_IP,
-#   ROUTER_BIND (127.0.0.1 when this node's router listens there: Redis then binds NODE_IP only).
+#   ROUTER_BIND (127.0.0.1 when this node's router listens there: Redis then binds NODE_IP only),
+#   REDIS_STANDALONE (1: the lab's only Redis, no Sentinel: see persistence() below).
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
@@ -22,6 +23,12 @@ replica_priority() { [[ $NODE_NAME == "$(first_name "${DB_NODES:-}")" ]] && echo
 # With placement.router: local the node's router (HAProxy) has 127.0.0.1:6379.
 bind_addresses() { if has_role router && [[ -n ${ROUTER_BIND:-} ]]; then echo "$NODE_IP"; else echo "$NODE_IP 127.0.0.1"; fi; }
 
+# Redis holds only Nextcloud's cache and file locks. A standalone Redis keeps nothing on disk: after a
+# power cut it came back from its RDB with the locks of requests that died with the machine, and
+# Nextcloud answered HTTP 423 (Locked) on those files until the locks' TTL (an hour) ran out. With
+# replicas the RDB stays: a restarted node resyncs from the primary Sentinel names.
+persistence() { if [[ -n ${REDIS_STANDALONE:-} ]]; then echo 'save ""'; else echo 'save 60 1000'; fi; }
+
 render_lab_conf() {
   cat <<EOF
 # Written by the lab's redis role; replication is in redis.conf, which Sentinel owns.
@@ -38,7 +45,7 @@ replica-read-only yes
 replica-priority $(replica_priority)
 maxmemory 128mb
 maxmemory-policy volatile-lru
-save 60 1000
+$(persistence)
 EOF
 }
 
@@ -77,6 +84,12 @@ fi
 ensure_enabled redis-server
 restart_if "$restart" redis-server
 wait_until 30 "redis-server to answer PING" rcli "$NODE_IP" PING
+# A dump written before persistence was turned off (the restart above saves one on the way down) would
+# be loaded at every later start: remove it once Redis runs without it.
+if [[ -n ${REDIS_STANDALONE:-} && -e /var/lib/redis/dump.rdb ]]; then
+  rm -f /var/lib/redis/dump.rdb
+  changed "removed /var/lib/redis/dump.rdb (a standalone Redis keeps nothing on disk)"
+fi
 # A replica is done when its link to the primary is up (a full resync takes a moment after a start):
 # checks and web nodes that run next then see the replication they expect.
 replica_linked() { rcli "$NODE_IP" INFO replication | tr -d '\r' | grep -Eqx 'role:master|master_link_status:up'; }
