@@ -445,8 +445,8 @@ async function architectures(): Promise<void> {
       continue;
     }
     const L = ['--lab', name, '--provider', 'nspawn'];
-    // frugal and operate run on full-ha next: they take it as this section leaves it (re-run of up).
-    const keep = name === 'full-ha' && (wanted('frugal') || wanted('operate'));
+    // frugal, operate and side-by-side run on full-ha next: they take it as this section leaves it (re-run of up).
+    const keep = name === 'full-ha' && (wanted('frugal') || wanted('operate') || wanted('side-by-side'));
     await lab(['destroy', ...L]);
     try {
       const up = await lab(['up', ...L], nc.env);
@@ -578,6 +578,59 @@ async function graphPictures(L: string[]): Promise<void> {
   });
 }
 
+// Issue 14's classroom figure: a second full-ha-shaped lab (its own name and subnet, from a copy of
+// labs/full-ha in .lab/) up beside full-ha; both verify, and drills of the second leave the first's
+// verify passing and its HAProxy servers without a state change.
+async function sideBySide(): Promise<void> {
+  const A = ['--lab', 'full-ha', '--provider', 'nspawn'];
+  const dir = join(REPO_ROOT, '.lab', 'bench-side-by-side');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'lab.yaml');
+  writeFileSync(
+    file,
+    readFileSync(join(REPO_ROOT, 'labs', 'full-ha', 'lab.yaml'), 'utf8')
+      .replace(/^name: full-ha$/m, 'name: full-ha-b')
+      .replaceAll('10.0.2.', '10.0.3.'),
+  );
+  const B = ['--lab', file, '--provider', 'nspawn'];
+  const nc = nextcloudEnv();
+  await lab(['up', ...A], nc.env);
+  await lab(['destroy', ...B]);
+  try {
+    const since = Date.now();
+    const upB = await lab(['up', ...B], nc.env);
+    const [vA, vB] = [await lab(['verify', ...A, '--json']), await lab(['verify', ...B, '--json'])];
+    record({
+      name: `two full-ha labs side by side: the second up (${nc.note}), both verify`,
+      seconds: upB.seconds,
+      target: 'both verify',
+      ok: vA.code === 0 && vB.code === 0,
+      note: `full-ha verify ${vA.code === 0 ? 'passed' : 'FAILED'}, full-ha-b verify ${vB.code === 0 ? 'passed' : 'FAILED'}`,
+    });
+    const drills = [];
+    for (const halt of ['db1', 'web1']) drills.push(await lab(['drill', ...B, '--halt', halt, '--json']));
+    const after = await lab(['verify', ...A, '--json']);
+    const nodesA: string[] = JSON.parse((await lab(['status', ...A, '--json'])).stdout).nodes.map(
+      (n: { name: string }) => n.name,
+    );
+    const changes = await stateChanges(
+      A,
+      nodesA.filter((n) => /^(lb|router)/.test(n)),
+      since,
+    );
+    record({
+      name: 'two full-ha labs: drills of db1 and web1 on the second, the first untouched',
+      value: changes.length,
+      unit: 'HAProxy state changes on the first',
+      target: '0, its verify passing',
+      ok: changes.length === 0 && after.code === 0,
+      note: `drills exit ${drills.map((d) => d.code).join(', ')}; full-ha verify after them ${after.code === 0 ? 'passed' : 'FAILED'}${changes.length ? `; ${changes.slice(0, 3).join('; ')}` : ''}`,
+    });
+  } finally {
+    await lab(['destroy', ...B]);
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
   try {
@@ -587,6 +640,7 @@ async function main(): Promise<void> {
     if (wanted('architectures')) await architectures();
     if (wanted('frugal')) await frugal();
     if (wanted('operate')) await operate();
+    if (wanted('side-by-side')) await sideBySide();
   } finally {
     const when = new Date().toISOString();
     // A run of some sections keeps the other sections' last figures.
