@@ -158,6 +158,21 @@ $peers
 EOF
 }
 
+# apply_haproxy CHANGED: HAProxy with the /etc/haproxy/haproxy.cfg a role just wrote (CHANGED 1: the file
+# or a certificate changed). The file is checked first; a running HAProxy reloads, which keeps
+# established connections (long WebDAV uploads) on the old process (master-worker), else it starts.
+apply_haproxy() {
+  local changed_files=$1
+  haproxy -c -q -f /etc/haproxy/haproxy.cfg >&2 || die "haproxy -c rejected /etc/haproxy/haproxy.cfg (see above)"
+  ensure_enabled haproxy
+  if [[ $changed_files == 1 ]] && systemctl is-active --quiet haproxy; then
+    systemctl reload haproxy
+    changed "reloaded haproxy"
+  else
+    ensure_started haproxy
+  fi
+}
+
 # keepalived runs only while HAProxy's unit runs: systemd stops it the moment HAProxy stops or dies
 # (keepalived then sends priority 0 and the peer takes the VIP at once), and starting HAProxy starts it.
 # Costs nothing between failures. A hung HAProxy that still runs keeps the VIP (a track script would

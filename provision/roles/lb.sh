@@ -27,15 +27,7 @@ setup_haproxy() {
   [[ -n ${NEXTCLOUD_ARCHIVE:-} ]] || health=/lab-probe/status.php
   cat /opt/lab/tls/server.crt /opt/lab/tls/server.key | put_file "$PEM" 0640 root:haproxy && restart=1
   render_node_haproxy "$health" | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && restart=1
-  haproxy -c -q -f /etc/haproxy/haproxy.cfg >&2 || die "haproxy -c rejected /etc/haproxy/haproxy.cfg (see above)"
-  ensure_enabled haproxy
-  # A reload keeps established connections (long WebDAV uploads) on the old process.
-  if [[ $restart == 1 ]] && systemctl is-active --quiet haproxy; then
-    systemctl reload haproxy
-    changed "reloaded haproxy"
-  else
-    ensure_started haproxy
-  fi
+  apply_haproxy "$restart"
 }
 
 setup_keepalived() {

@@ -23,17 +23,7 @@ if has_role lb; then
   bash "$LAB_PROVISION_DIR/roles/lb.sh" haproxy
 else
   render_router_haproxy | put_file /etc/haproxy/haproxy.cfg 0640 root:haproxy && haproxy_restart=1
-  if [[ $haproxy_restart == 1 ]]; then
-    haproxy -c -q -f /etc/haproxy/haproxy.cfg || die "HAProxy rejects /etc/haproxy/haproxy.cfg (haproxy -c -f shows why)"
-  fi
-  ensure_enabled haproxy
-  # A reload keeps established connections; HAProxy's unit reloads with a new process (master-worker).
-  if [[ $haproxy_restart == 1 ]] && systemctl is-active --quiet haproxy; then
-    systemctl reload haproxy
-    changed "reloaded haproxy"
-  else
-    ensure_started haproxy
-  fi
+  apply_haproxy "$haproxy_restart"
 fi
 wait_until 20 "HAProxy's stats socket" haproxy_answers
 # HAProxy starts with every server UP until its first checks fail: a client arriving in that second may
