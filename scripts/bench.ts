@@ -472,6 +472,12 @@ async function architectures(): Promise<void> {
         upSeconds: Number(up.seconds.toFixed(1)),
         verifySeconds: Number(verify.seconds.toFixed(1)),
         verified: verify.code === 0,
+        // The first verify right after up: its monitoring checks say whether every target was up by then.
+        checksNotPassing: (
+          JSON.parse(verify.stdout) as { checks: { id: string; status: string; summary: string }[] }
+        ).checks
+          .filter((c) => c.status !== 'pass')
+          .map((c) => `${c.id} ${c.status}: ${c.summary}`),
         drillsOk: d.drills.filter((x) => x.ok).length,
         drills: d.drills.length,
         worstFailedPct: Number((worst * 100).toFixed(2)),
