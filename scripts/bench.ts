@@ -473,7 +473,9 @@ async function architectures(): Promise<void> {
         0,
       );
       const gap = Math.max(0, ...d.drills.map((x) => x.longestGapMs));
-      const unverifiable = d.drills.reduce(
+      // The --json summary counts lost writes; the full report says which could not be read back.
+      const full = latestDrillReport(name);
+      const unverifiable = (full?.drills ?? []).reduce(
         (a, x) => a + (x.lost ?? []).filter((l) => l.reason.startsWith('unverifiable')).length,
         0,
       );
@@ -527,6 +529,20 @@ async function architectures(): Promise<void> {
     join(REPO_ROOT, 'bench', 'architectures.md'),
     `# Architectures compared (${nc.note}, nspawn, 2-core host)\n\n| lab | machines | memory (PSS) | up from cached image | up + verify | verify | drills ok | worst drill, failed requests | longest gap | lost writes | measured |\n|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n## Alerts per drill (labs with a monitor node; targets: first alert within 15 s of the fault, all resolved within 60 s of the node's return)\n\n| lab | node | first alert | fired after the fault | last resolved after the return | alerts | |\n|---|---|---|---|---|---|---|\n${alerts.join('\n')}\n`,
   );
+}
+
+/** The newest full drill report of a lab (.lab/<lab>/reports/drill-<stamp>.json), or undefined. */
+function latestDrillReport(labName: string): DrillSummary | undefined {
+  const dir = join(REPO_ROOT, '.lab', labName, 'reports');
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /^drill-[^-].*Z\.json$/.test(f))
+        .sort()
+    : [];
+  const last = files.at(-1);
+  return last
+    ? (JSON.parse(readFileSync(join(dir, last), 'utf8')) as { report: DrillSummary }).report
+    : undefined;
 }
 
 interface ArchEntry {
