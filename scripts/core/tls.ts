@@ -52,6 +52,13 @@ export function ensureLabTls(lab: Lab, paths: LabPaths, now = new Date()): TlsFi
     writeFileSync(files.caCert, ca.cert, { mode: 0o644 });
     created.push('ca');
   }
+  if (!minimalSerial(readCa(files).cert)) {
+    // Made before serialHex: OpenSSL cannot read it, so nothing trusts it; a new CA and server cert.
+    const ca = makeCa(lab.name, now);
+    writeFileSync(files.caKey, ca.key, { mode: 0o600 });
+    writeFileSync(files.caCert, ca.cert, { mode: 0o644 });
+    created.push('ca');
+  }
   const ca = readCa(files);
   const wanted = serverNames(lab);
   if (
@@ -82,7 +89,10 @@ function readCa(files: TlsFiles): { cert: forge.pki.Certificate; key: forge.pki.
   }
 }
 
-/** True when the PEM certificate was signed by the CA, is valid for 30 more days and names every wanted name. */
+/**
+ * True when the PEM certificate is one OpenSSL reads (minimal serial), was signed by the CA, is valid
+ * for 30 more days and names every wanted name.
+ */
 export function coversNames(
   pem: string,
   wanted: ServerNames,
@@ -90,6 +100,7 @@ export function coversNames(
   now = new Date(),
 ): boolean {
   const cert = forge.pki.certificateFromPem(pem);
+  if (!minimalSerial(cert)) return false;
   if (caCert && !signedBy(cert, caCert)) return false;
   if (cert.validity.notAfter.getTime() < now.getTime() + 30 * 86400_000) return false;
   const ext = cert.getExtension('subjectAltName') as
@@ -110,9 +121,23 @@ function signedBy(cert: forge.pki.Certificate, ca: forge.pki.Certificate): boole
   }
 }
 
-function serial(): string {
-  // Positive 16-byte serial: the first hex digit below 8 keeps the DER integer positive.
-  return `0${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
+/**
+ * A 16-byte serial as even-length hex whose first byte is 0x01-0x7f: positive, and minimal as a DER
+ * INTEGER. The serial this replaced ("0" and 30 hex digits: forge reads the odd digit as a 0x00 byte)
+ * began 00 00 when the first random byte was 0; forge's DER encoder drops one of them, and a 0x00
+ * left before a byte below 0x80 is an encoding OpenSSL 3 rejects ("BAD INTEGER"). One certificate in
+ * 512: HAProxy then refused the lab's certificate (`haproxy -c`: unable to load certificate).
+ */
+export function serialHex(random16: string = forge.random.getBytesSync(16)): string {
+  const first = random16.charCodeAt(0) & 0x7f || 0x01;
+  return forge.util.bytesToHex(String.fromCharCode(first) + random16.slice(1, 16));
+}
+
+const serial = () => serialHex();
+
+/** False for a serial OpenSSL rejects: a leading 0x00 byte the next byte (below 0x80) does not need. */
+export function minimalSerial(cert: forge.pki.Certificate): boolean {
+  return !/^00[0-7]/i.test(cert.serialNumber);
 }
 
 function makeCa(labName: string, now: Date): { cert: string; key: string } {

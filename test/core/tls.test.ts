@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import forge from 'node-forge';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseLab } from '../../scripts/core/model.ts';
 import { labPaths } from '../../scripts/core/paths.ts';
-import { coversNames, ensureLabTls, serverNames } from '../../scripts/core/tls.ts';
+import { coversNames, ensureLabTls, minimalSerial, serialHex, serverNames } from '../../scripts/core/tls.ts';
 
 const labText = (extraLb = '') => `
 name: tls-test
@@ -29,6 +30,41 @@ afterEach(() => {
 const openssl = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' });
 
 describe('lab TLS', () => {
+  it('makes serials OpenSSL reads whatever the random bytes: 16 bytes, the first 0x01-0x7f', () => {
+    const bytes = (...b: number[]) => String.fromCharCode(...b, ...Array(16 - b.length).fill(0x4f));
+    expect(serialHex(bytes(0x00, 0x4f))).toBe(`01${'4f'.repeat(15)}`);
+    expect(serialHex(bytes(0x04))).toMatch(/^044f/);
+    expect(serialHex(bytes(0xff))).toMatch(/^7f4f/);
+    expect(serialHex(bytes(0x80))).toMatch(/^014f/);
+    for (let i = 0; i < 200; i++) expect(serialHex()).toMatch(/^(0[1-9a-f]|[1-7][0-9a-f])[0-9a-f]{30}$/);
+  });
+
+  it('replaces a CA and server certificate whose serial OpenSSL rejects (made before serialHex)', () => {
+    const { lab } = parseLab(labText(), '/tmp/lab.yaml');
+    const paths = tempPaths();
+    const files = ensureLabTls(lab, paths);
+    // The old serial ("0" and 30 hex digits) when the first random byte was 0: forge encodes 00 4f ...,
+    // which OpenSSL rejects (BAD INTEGER).
+    const keys = forge.pki.rsa.generateKeyPair({ bits: 1024 });
+    const bad = forge.pki.createCertificate();
+    bad.publicKey = keys.publicKey;
+    bad.serialNumber = `000${'4f'.repeat(14)}`;
+    bad.validity.notBefore = new Date();
+    bad.validity.notAfter = new Date(Date.now() + 365 * 86400_000);
+    bad.setSubject([{ name: 'commonName', value: 'old lab CA' }]);
+    bad.setIssuer([{ name: 'commonName', value: 'old lab CA' }]);
+    bad.sign(keys.privateKey, forge.md.sha256.create());
+    expect(minimalSerial(bad)).toBe(false);
+    writeFileSync(files.caCert, forge.pki.certificateToPem(bad));
+    writeFileSync(files.caKey, forge.pki.privateKeyToPem(keys.privateKey));
+    expect(() => openssl(['x509', '-in', files.caCert, '-noout'])).toThrow();
+    const again = ensureLabTls(lab, paths);
+    expect(again.created).toEqual(['ca', 'server']);
+    expect(openssl(['verify', '-CAfile', again.caCert, again.serverCert]).trim()).toBe(
+      `${again.serverCert}: OK`,
+    );
+  });
+
   it('names the front VIP, the lb nodes and the lab', () => {
     const { lab } = parseLab(labText(), '/tmp/lab.yaml');
     expect(serverNames(lab)).toEqual({
