@@ -442,6 +442,10 @@ async function architectures(): Promise<void> {
   // A run of some labs keeps the other labs' last figures.
   const earlier: ArchEntry[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
   const out = new Map(earlier.map((e) => [e.lab, e]));
+  // The sample labs share 10.0.2.0/24: one left running (an earlier run that failed) blocks the next.
+  for (const name of labs)
+    if (existsSync(join(REPO_ROOT, 'labs', name, 'lab.yaml')))
+      await lab(['destroy', '--lab', name, '--provider', 'nspawn']);
   for (const name of labs) {
     if (!existsSync(join(REPO_ROOT, 'labs', name, 'lab.yaml'))) {
       record({ name: `${name}: up, verify and drill --all`, value: 0, unit: '', note: `no labs/${name}/` });
