@@ -2,6 +2,7 @@
 // Results go to bench/results.json and bench/results.md; the README quotes them.
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -514,10 +515,27 @@ async function architectures(): Promise<void> {
         seconds: up.seconds,
         note: `${nodes.length} machines, ${mem} MiB, up + verify ${(entry.upSeconds + entry.verifySeconds).toFixed(1)} s, verify ${entry.verified ? 'passed' : 'failed'}, drills ok ${entry.drillsOk}/${entry.drills}${forced ? ' (--force)' : ''}, worst ${entry.worstFailedPct} % failed, longest gap ${entry.longestGapS} s, ${lost} lost writes, ${unverifiable} unverifiable`,
       });
+    } catch (e) {
+      // One lab that fails is recorded, with its logs kept, and the next lab is measured.
+      const kept = join(REPO_ROOT, '.lab', 'bench-failures', `${name}-${Date.now()}`);
+      const logs = join(REPO_ROOT, '.lab', name, 'logs');
+      if (existsSync(logs)) cpSync(logs, kept, { recursive: true });
+      record({
+        name: `${name}: up, verify and drill --all (${nc.note})`,
+        value: 0,
+        unit: 'FAILED',
+        ok: false,
+        note: `${String(e instanceof Error ? e.message : e).split('\n')[0]}; logs in ${kept}`,
+      });
     } finally {
       if (!keep) await lab(['destroy', ...L]);
+      writeArchitectures(out, nc.note);
     }
   }
+}
+
+function writeArchitectures(out: Map<string, ArchEntry>, ncNote: string): void {
+  const file = join(REPO_ROOT, 'bench', 'architectures.json');
   const order = ['all-in-one', 'mini-ha', 'full-ha'];
   const rank = (l: string) => (order.includes(l) ? order.indexOf(l) : order.length);
   const entries = [...out.values()].sort((a, b) => rank(a.lab) - rank(b.lab));
@@ -531,7 +549,7 @@ async function architectures(): Promise<void> {
   );
   writeFileSync(
     join(REPO_ROOT, 'bench', 'architectures.md'),
-    `# Architectures compared (${nc.note}, nspawn, 2-core host)\n\n| lab | machines | memory (PSS) | up from cached image | up + verify | verify | drills ok | worst drill, failed requests | longest gap | lost writes | measured |\n|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n## Alerts per drill (labs with a monitor node; targets: first alert within 15 s of the fault, all resolved within 60 s of the node's return)\n\n| lab | node | first alert | fired after the fault | last resolved after the return | alerts | |\n|---|---|---|---|---|---|---|\n${alerts.join('\n')}\n`,
+    `# Architectures compared (${ncNote}, nspawn, 2-core host)\n\n| lab | machines | memory (PSS) | up from cached image | up + verify | verify | drills ok | worst drill, failed requests | longest gap | lost writes | measured |\n|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n## Alerts per drill (labs with a monitor node; targets: first alert within 15 s of the fault, all resolved within 60 s of the node's return)\n\n| lab | node | first alert | fired after the fault | last resolved after the return | alerts | |\n|---|---|---|---|---|---|---|\n${alerts.join('\n')}\n`,
   );
 }
 
