@@ -46,14 +46,8 @@ export function ensureLabTls(lab: Lab, paths: LabPaths, now = new Date()): TlsFi
   const files = tlsFiles(paths);
   const created: string[] = [];
   mkdirSync(paths.tls, { recursive: true, mode: 0o700 });
-  if (!existsSync(files.caCert) || !existsSync(files.caKey)) {
-    const ca = makeCa(lab.name, now);
-    writeFileSync(files.caKey, ca.key, { mode: 0o600 });
-    writeFileSync(files.caCert, ca.cert, { mode: 0o644 });
-    created.push('ca');
-  }
-  if (!minimalSerial(readCa(files).cert)) {
-    // Made before serialHex: OpenSSL cannot read it, so nothing trusts it; a new CA and server cert.
+  // A CA made before serialHex may be one OpenSSL cannot read, so nothing trusts it: it is replaced too.
+  if (!existsSync(files.caCert) || !existsSync(files.caKey) || !minimalSerial(readCa(files).cert)) {
     const ca = makeCa(lab.name, now);
     writeFileSync(files.caKey, ca.key, { mode: 0o600 });
     writeFileSync(files.caCert, ca.cert, { mode: 0o644 });
