@@ -47,6 +47,13 @@ async function lab(
   return { seconds: (Date.now() - t0) / 1000, stdout: r.stdout, code: r.exitCode ?? -1 };
 }
 
+/** The names of a lab's nodes, from `lab status --json`. */
+async function labNodes(L: string[]): Promise<string[]> {
+  return JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map(
+    (n: { name: string }) => n.name,
+  );
+}
+
 function record(m: Measure): void {
   results.push(m);
   process.stderr.write(
@@ -150,10 +157,7 @@ async function fullLab(): Promise<void> {
     target: '0 changes',
     ok: changes === 0,
   });
-  const mem = await memory(
-    'full-ha',
-    JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map((n: { name: string }) => n.name),
-  );
+  const mem = await memory('full-ha', await labNodes(L));
   const total = Object.values(mem).reduce((a, b) => a + b, 0);
   record({
     name: 'full-ha: memory of the running lab',
@@ -296,9 +300,7 @@ async function frugal(): Promise<void> {
   const L = ['--lab', 'full-ha', '--provider', 'nspawn'];
   const nc = nextcloudEnv();
   await lab(['up', ...L], nc.env);
-  const nodes: string[] = JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map(
-    (n: { name: string }) => n.name,
-  );
+  const nodes: string[] = await labNodes(L);
   await new Promise((res) => setTimeout(res, 30_000));
   const idleStart = Date.now();
   const windows = await idleWindows('full-ha', nodes, 3, 60);
@@ -459,9 +461,7 @@ async function architectures(): Promise<void> {
     try {
       const up = await lab(['up', ...L], nc.env);
       const verify = await lab(['verify', ...L, '--json']);
-      const nodes: string[] = JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map(
-        (n: { name: string }) => n.name,
-      );
+      const nodes: string[] = await labNodes(L);
       const mem = Object.values(await memory(name, nodes)).reduce((a, b) => a + b, 0);
       let drill = await lab(['drill', ...L, '--all', '--json']);
       let d = JSON.parse(drill.stdout) as DrillSummary;
@@ -593,9 +593,7 @@ async function operate(): Promise<void> {
   const L = ['--lab', 'full-ha', '--provider', 'nspawn'];
   const nc = nextcloudEnv();
   await lab(['up', ...L], nc.env);
-  const nodes: string[] = JSON.parse((await lab(['status', ...L, '--json'])).stdout).nodes.map(
-    (n: { name: string }) => n.name,
-  );
+  const nodes: string[] = await labNodes(L);
   const save = await lab(['snapshot', 'save', 'up', '--force', ...L, '--json']);
   const meta = JSON.parse(save.stdout) as { ms: number; pausedMs?: number; bytes: number };
   record({
@@ -698,9 +696,7 @@ async function sideBySide(): Promise<void> {
     const drills = [];
     for (const halt of ['db1', 'web1']) drills.push(await lab(['drill', ...B, '--halt', halt, '--json']));
     const after = await lab(['verify', ...A, '--json']);
-    const nodesA: string[] = JSON.parse((await lab(['status', ...A, '--json'])).stdout).nodes.map(
-      (n: { name: string }) => n.name,
-    );
+    const nodesA: string[] = await labNodes(A);
     const changes = await stateChanges(
       A,
       nodesA.filter((n) => /^(lb|router)/.test(n)),

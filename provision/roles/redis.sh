@@ -23,10 +23,11 @@ replica_priority() { [[ $NODE_NAME == "$(first_name "${DB_NODES:-}")" ]] && echo
 # With placement.router: local the node's router (HAProxy) has 127.0.0.1:6379.
 bind_addresses() { if has_role router && [[ -n ${ROUTER_BIND:-} ]]; then echo "$NODE_IP"; else echo "$NODE_IP 127.0.0.1"; fi; }
 
-# Redis holds only Nextcloud's cache and file locks. A standalone Redis keeps nothing on disk: after a
-# power cut it came back from its RDB with the locks of requests that died with the machine, and
-# Nextcloud answered HTTP 423 (Locked) on those files until the locks' TTL (an hour) ran out. With
-# replicas the RDB stays: a restarted node resyncs from the primary Sentinel names.
+# Redis holds only Nextcloud's cache, its file locks and the PHP sessions. A standalone Redis keeps
+# nothing on disk: after a power cut it came back from its RDB with the locks of requests that died
+# with the machine, and Nextcloud answered HTTP 423 (Locked) on those files until the locks' TTL (an
+# hour) ran out; losing the sessions instead costs users a new login. With replicas the RDB stays: a
+# restarted node resyncs from the primary Sentinel names.
 persistence() { if [[ -n ${REDIS_STANDALONE:-} ]]; then echo 'save ""'; else echo 'save 60 1000'; fi; }
 
 render_lab_conf() {
