@@ -1,6 +1,7 @@
 // The monitoring tier (labs with a monitor node only): every scrape target up, every rule group of
 // rules.yml loaded and healthy, no alert firing on a healthy lab.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Alert,
   apiGet,
@@ -10,7 +11,7 @@ import {
   type RuleGroup,
   type Target,
 } from '../monitor/api.ts';
-import { monitorNode } from '../monitor/config.ts';
+import { INTERVAL_S, monitorNode } from '../monitor/config.ts';
 import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass } from './types.ts';
 
 /** The groups of provision/files/monitor/rules.yml, plus the lab's own (lab-rules.yml). */
@@ -82,17 +83,39 @@ async function rulesCheck(ctx: CheckContext): Promise<CheckOutcome> {
   return pass(`${groups.length} rule groups loaded, ${count} rules evaluate`, [evidence(r)]);
 }
 
+/** The alerts of `after` that already fired in `before` (same name and labels). */
+export function stillFiring(before: Alert[], after: Alert[]): Alert[] {
+  const key = (a: Alert) => JSON.stringify([a.name, Object.entries(a.labels).sort()]);
+  const earlier = new Set(before.filter((a) => a.state === 'firing').map(key));
+  return after.filter((a) => a.state === 'firing' && earlier.has(key(a)));
+}
+
+// An alert stays firing until the next evaluation sees its cause gone: right after `up` brought a node
+// back, one may still fire for up to one evaluation. So an alert counts when it fires at two reads two
+// evaluations apart.
+const SETTLE_MS = 2 * INTERVAL_S * 1000 + 1000;
+
 async function alertsCheck(ctx: CheckContext): Promise<CheckOutcome> {
-  const r = await apiGet(ctx.remote, ctx.lab, '/api/v1/alerts', { signal: ctx.signal });
+  const read = () => apiGet(ctx.remote, ctx.lab, '/api/v1/alerts', { signal: ctx.signal });
+  let r = await read();
   if (r.code !== 0) return fail('Prometheus did not answer /api/v1/alerts', [evidence(r)], where);
-  const firing = parseAlerts(r.stdout).filter((a) => a.state === 'firing');
+  const first = parseAlerts(r.stdout).filter((a) => a.state === 'firing');
+  let firing = first;
+  if (first.length > 0) {
+    await sleep(SETTLE_MS, undefined, { signal: ctx.signal });
+    r = await read();
+    if (r.code !== 0) return fail('Prometheus did not answer /api/v1/alerts', [evidence(r)], where);
+    firing = stillFiring(first, parseAlerts(r.stdout));
+  }
   if (firing.length > 0)
     return fail(
       `${firing.length} alert(s) firing: ${firing.map(describeAlert).join('; ')}`,
       [evidence(r)],
       'Each alert names what is wrong (its summary is on the Prometheus /alerts page); the other tiers of this verify say more.',
     );
-  return pass('no alert firing', [evidence(r)]);
+  const settled =
+    first.length > 0 ? ` (${first.map(describeAlert).join('; ')} resolved within two evaluations)` : '';
+  return pass(`no alert firing${settled}`, [evidence(r)]);
 }
 
 const skipReason = (ctx: CheckContext) => {

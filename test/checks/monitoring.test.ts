@@ -7,6 +7,7 @@ import {
   judgeTargets,
   monitoringChecks,
   RULE_GROUPS,
+  stillFiring,
 } from '../../scripts/checks/monitoring.ts';
 import { loadLabFile, REPO_ROOT } from '../../scripts/core/model.ts';
 import { parseAlerts, parseRules, parseTargets } from '../../scripts/monitor/api.ts';
@@ -55,5 +56,22 @@ describe('the monitoring tier', () => {
 
   it('refuses an answer that is not a success', () => {
     expect(() => parseTargets('{"status":"error","errorType":"bad_data","error":"x"}')).toThrow('x');
+  });
+});
+
+describe('an alert counts when it fires at two reads', () => {
+  const alert = (name: string, node: string, state: 'firing' | 'pending' = 'firing') => ({
+    name,
+    labels: { alertname: name, node },
+    state,
+  });
+  it('keeps those firing at both, drops one resolved in between and one that started since', () => {
+    const before = [
+      alert('NodeDown', 'db1'),
+      alert('GaleraClusterSizeLow', ''),
+      alert('MariaDBDown', 'db2', 'pending'),
+    ];
+    const after = [alert('NodeDown', 'db1'), alert('MariaDBDown', 'db2'), alert('NodeDown', 'web1')];
+    expect(stillFiring(before, after).map(describeAlert)).toEqual(['NodeDown (node=db1)']);
   });
 });
