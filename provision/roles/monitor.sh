@@ -12,6 +12,11 @@ FILES=$LAB_PROVISION_DIR/files/monitor
 # Retention: 2 hours, and never more than 256 MB on disk, whichever comes first. A lab is rebuilt often;
 # what matters is the last drill.
 RETENTION="--storage.tsdb.retention.time=2h --storage.tsdb.retention.size=256MB"
+# A query sees a series whose last sample is at most 15 s old (3 scrapes), not the default 5 minutes. A
+# series that vanished while Prometheus was down gets no staleness marker, so after a whole-lab restart
+# the default kept Redis's pre-restart series (role:master, the old process_id) beside the new one, and
+# RedisTwoPrimaries fired for 5 minutes on a healthy lab (the tp e2e after `down` and `up`).
+LOOKBACK="--query.lookback-delta=15s"
 
 ready() { curl -fsS -m 2 "http://$NODE_IP:$1$2" >/dev/null; }
 
@@ -26,7 +31,7 @@ setup_prometheus() {
   promtool check config /etc/prometheus/prometheus.yml >&2 || die "promtool rejects /etc/prometheus/prometheus.yml (see above)"
   cat <<ARGS | put_file /etc/default/prometheus 0644 && restart=1
 # Written by the lab's monitor role.
-ARGS="--config.file=/etc/prometheus/prometheus.yml --web.listen-address=$NODE_IP:9090 --storage.tsdb.path=/var/lib/prometheus/metrics2/ $RETENTION --web.console.templates=/etc/prometheus/consoles --web.console.libraries=/etc/prometheus/console_libraries"
+ARGS="--config.file=/etc/prometheus/prometheus.yml --web.listen-address=$NODE_IP:9090 --storage.tsdb.path=/var/lib/prometheus/metrics2/ $RETENTION $LOOKBACK --web.console.templates=/etc/prometheus/consoles --web.console.libraries=/etc/prometheus/console_libraries"
 ARGS
   ensure_enabled prometheus
   if [[ $restart == 0 && $reload == 1 ]] && systemctl is-active --quiet prometheus; then

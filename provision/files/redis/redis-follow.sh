@@ -22,4 +22,11 @@ first=${answers[0]}
 for a in "${answers[@]}"; do [[ $a == "$first" ]] || exit 0; done
 [[ $first == "${SELF_IP:-}" ]] && exit 0
 echo "REDIS_FOLLOW=--replicaof $first 6379" >"$out"
+# redis.conf says so too: with the command line alone the file still named this node primary, and a
+# later start at which no Sentinel answered yet (every node booting at once) made it a second primary.
+conf_file=/etc/redis/redis.conf
+if [[ -w $conf_file ]] && ! grep -qx "replicaof $first 6379" "$conf_file"; then
+  sed -i '/^replicaof /d' "$conf_file"
+  echo "replicaof $first 6379" >>"$conf_file"
+fi
 echo "redis-follow: Sentinels name $first as primary: starting as its replica" >&2
