@@ -127,17 +127,11 @@ lab_interface() { ip -o -4 addr show | awk -v ip="$NODE_IP" '{ split($4, a, "/")
 # starts as BACKUP with nopreempt: a recovered node does not take the VIP back, so a failure moves
 # client connections once, not twice. The VIP follows HAProxy through systemd (bind_keepalived_to_haproxy),
 # not a track script: a script forks a process every interval on every node, for ever.
-# FIRST (optional) is the node the VIP starts on (the engine picks one that is neither the Galera writer
-# nor the Redis primary where roles share nodes); the others follow in NODES' order.
 render_vrrp() {
-  local instance=$1 vip=$2 nodes=$3 first=${4:-} iface index=1 peers name
-  local -a order=()
+  local instance=$1 vip=$2 nodes=$3 iface index peers
   iface=$(lab_interface)
   [[ -n $iface ]] || die "no interface carries $NODE_IP"
-  for name in $(list_names "$nodes"); do
-    if [[ $name == "$first" ]]; then order=("$name" "${order[@]}"); else order+=("$name"); fi
-  done
-  while [[ ${order[index - 1]:-$NODE_NAME} != "$NODE_NAME" ]]; do index=$((index + 1)); done
+  index=$(list_names "$nodes" | grep -nx "$NODE_NAME" | cut -d: -f1)
   peers=$(list_ips "$nodes" | grep -vx "$NODE_IP" | sed 's/^/    /')
   cat <<EOF
 # Written by the lab's $instance VRRP instance.
@@ -151,7 +145,7 @@ vrrp_instance $instance {
   nopreempt
   interface $iface
   virtual_router_id $((${vip##*.} % 255 + 1))
-  priority $((160 - 10 * index))
+  priority $((160 - 10 * ${index:-1}))
   advert_int $LAB_VRRP_ADVERT
   unicast_src_ip $NODE_IP
   unicast_peer {

@@ -3,7 +3,7 @@
 # nodes; keepalived floats FRONT_VIP between the lb nodes when the lab has one (none in tp).
 # Steps: apply (HAProxy and keepalived); haproxy (HAProxy only: roles/router.sh runs it on a node that is
 # lb and router with placement.router: local, whose one HAProxy carries both roles' listeners).
-# Inputs: WEB_NODES, LB_NODES, FRONT_ADDR, FRONT_VIP, FRONT_VIP_FIRST, LAB_PREFIX, HAPROXY_STATS_PASSWORD, NEXTCLOUD_ARCHIVE,
+# Inputs: WEB_NODES, LB_NODES, FRONT_ADDR, FRONT_VIP, LAB_PREFIX, HAPROXY_STATS_PASSWORD, NEXTCLOUD_ARCHIVE,
 #   WEB_PORT, the TLS files the engine uploads to /opt/lab/tls/{server.crt,server.key}, and on a shared
 #   node the router's inputs (DB_NODES, REDIS_NODES, REDIS_PASSWORD, ROUTER_BIND).
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
@@ -37,7 +37,7 @@ setup_keepalived() {
   fi
   local restart=0
   bind_keepalived_to_haproxy && restart=1
-  render_vrrp front "$FRONT_VIP" "$LB_NODES" "${FRONT_VIP_FIRST:-}" | put_file /etc/keepalived/keepalived.conf 0640 && restart=1
+  render_vrrp front "$FRONT_VIP" "$LB_NODES" | put_file /etc/keepalived/keepalived.conf 0640 && restart=1
   ensure_enabled keepalived
   restart_if "$restart" keepalived
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Router: HAProxy in TCP mode sends MariaDB :3306 to exactly one Synced Galera node and Redis :6379 to the
 # current Redis primary; keepalived floats ROUTER_VIP between routers when there are two or more.
-# Step: apply. Inputs: DB_NODES, REDIS_NODES, ROUTER_NODES, ROUTER_VIP, ROUTER_VIP_FIRST, REDIS_PASSWORD,
+# Step: apply. Inputs: DB_NODES, REDIS_NODES, ROUTER_NODES, ROUTER_VIP, REDIS_PASSWORD,
 # HAPROXY_STATS_PASSWORD, NODE_NAME, NODE_IP, LAB_PREFIX, ROUTER_BIND (127.0.0.1 with placement.router:
 # local: the listeners bind there, for this node's web role). On a node that is also an lb, the node's one
 # HAProxy is the lb's (lb.sh haproxy renders both roles' listeners) and the lb role runs keepalived.
@@ -37,7 +37,7 @@ if has_role lb; then
 elif [[ -n ${ROUTER_VIP:-} ]]; then
   keepalived_restart=0
   bind_keepalived_to_haproxy && keepalived_restart=1
-  render_vrrp router "$ROUTER_VIP" "$ROUTER_NODES" "${ROUTER_VIP_FIRST:-}" | put_file /etc/keepalived/keepalived.conf 0640 && keepalived_restart=1
+  render_vrrp router "$ROUTER_VIP" "$ROUTER_NODES" | put_file /etc/keepalived/keepalived.conf 0640 && keepalived_restart=1
   ensure_enabled keepalived
   restart_if "$keepalived_restart" keepalived
 else

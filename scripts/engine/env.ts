@@ -3,7 +3,6 @@ import { dataAddress, frontAddress, type Lab, type Node } from '../core/model.ts
 import { ROLE_NAMES } from '../core/roles.ts';
 import type { Secrets } from '../core/secrets.ts';
 import type { ProviderName } from '../providers/types.ts';
-import { initialHolders } from './plan.ts';
 
 /** `db-arbiter` -> `DB_ARBITER_NODES`. */
 export function roleListName(role: string): string {
@@ -32,9 +31,6 @@ export function roleEnv(
     // Where web nodes reach MariaDB and Redis: a router, or a standalone db node directly.
     ROUTER_ADDR: dataAddress(lab) ?? '',
     ROUTER_VIP: lab.vips.router ?? '',
-    // The node each VIP starts on (render_vrrp gives it the highest priority).
-    FRONT_VIP_FIRST: initialHolders(lab).vipFirst('lb'),
-    ROUTER_VIP_FIRST: initialHolders(lab).vipFirst('router'),
     // The placement (scripts/core/placement.ts): Apache's port, where a router listens (empty: every
     // address; 127.0.0.1 with placement.router: local), whether MariaDB runs without Galera and Redis
     // without Sentinel.

@@ -79,29 +79,10 @@ export const RECIPE: PhaseSpec[] = [
   { name: 'monitor', roles: ['monitor'], step: 'apply' },
 ];
 
-/**
- * Who holds each one-at-a-time job when a lab first comes up. The Galera writer is the first db node
- * (the routers' server order), the Redis primary the last redis node, and a VIP starts on its first
- * candidate that holds neither: where roles share nodes (mini-ha), losing one machine then costs one
- * failover, not two or three at once (drills measured the Galera writer and the Redis primary together
- * at 8 % failed requests; mini-ha's node1, VIP and writer at once, at 2.9 %).
- */
-export function initialHolders(lab: Lab): {
-  redisPrimary: string;
-  vipFirst: (role: 'lb' | 'router') => string;
-} {
-  const withRole = (role: Role) => lab.nodes.filter((n) => n.roles.includes(role)).map((n) => n.name);
-  const redisPrimary = withRole('redis').at(-1) ?? '';
-  const busy = new Set([withRole('db')[0], redisPrimary]);
-  const vipFirst = (role: 'lb' | 'router') => {
-    const candidates = withRole(role);
-    return candidates.find((n) => !busy.has(n)) ?? candidates[0] ?? '';
-  };
-  return { redisPrimary, vipFirst };
-}
-
+// The Redis primary starts on the last redis node, the Galera writer is the first db node: losing one
+// machine then costs one failover, not two at once (drills measured both together at 8 % failed requests).
 function redisEnv(_node: Node, lab: Lab): Record<string, string> {
-  return { REDIS_INITIAL_PRIMARY: initialHolders(lab).redisPrimary };
+  return { REDIS_INITIAL_PRIMARY: lab.nodes.filter((n) => n.roles.includes('redis')).at(-1)?.name ?? '' };
 }
 
 /** The steps of one phase for the nodes taking part in this run (all nodes, or those of `--only`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadLabFile } from '../../scripts/core/model.ts';
-import { initialHolders, planPhase, RECIPE, selectNodes } from '../../scripts/engine/plan.ts';
+import { planPhase, RECIPE, selectNodes } from '../../scripts/engine/plan.ts';
 
 const fullHa = loadLabFile('full-ha', 1e9).lab;
 const tp = loadLabFile('tp', 1e9).lab;
@@ -93,20 +93,5 @@ describe('bring-up recipe', () => {
 
   it('runs base on every selected node', () => {
     expect(planPhase(phase('base'), tp, all(tp), {})).toHaveLength(tp.nodes.length);
-  });
-});
-
-describe('initial holders', () => {
-  it('starts a VIP on a node that is neither the Galera writer nor the Redis primary, where roles share nodes', () => {
-    const mini = loadLabFile('mini-ha', 1e9).lab;
-    expect(initialHolders(mini).redisPrimary).toBe('node3');
-    expect(initialHolders(mini).vipFirst('lb')).toBe('node2');
-  });
-
-  it('keeps the first lb and router where nothing else runs on them', () => {
-    expect(initialHolders(fullHa).vipFirst('lb')).toBe('lb1');
-    expect(initialHolders(fullHa).vipFirst('router')).toBe('router1');
-    expect(initialHolders(fullHa).redisPrimary).toBe('db3');
-    expect(initialHolders(tp).vipFirst('lb')).toBe('lb');
   });
 });
