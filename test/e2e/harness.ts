@@ -151,15 +151,14 @@ export function nodesOf(lab: string): string[] {
   return loadLabFile(lab, 1e9).lab.nodes.map((n) => n.name);
 }
 
-export const FULL_HA_NODES = nodesOf('full-ha');
-
 /** Starts `lab` and sends SIGINT (Ctrl-C) once its progress shows `when`; resolves with how it ended. */
 export async function labInterrupted(
   args: string[],
   when: RegExp,
+  env: Record<string, string> = {},
 ): Promise<LabRun & { interrupted: boolean }> {
   const t0 = Date.now();
-  const child = spawnLab(args, {});
+  const child = spawnLab(args, env);
   let interrupted = false;
   let seen = '';
   child.stderr?.on('data', (chunk: Buffer) => {
