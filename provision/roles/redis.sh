@@ -3,8 +3,7 @@
 # includes it and belongs to Redis afterwards: Sentinel rewrites its replicaof line on failover (CONFIG
 # REWRITE), so this role writes that file only once and never touches replication on a re-run.
 # Step: apply. Inputs: REDIS_NODES, SENTINEL_NODES, REDIS_INITIAL_PRIMARY, REDIS_PASSWORD, NODE_IP,
-#   ROUTER_BIND (127.0.0.1 when this node's router listens there: Redis then binds NODE_IP only),
-#   REDIS_STANDALONE (1: the lab's only Redis, no Sentinel: see persistence() below).
+#   ROUTER_BIND (127.0.0.1 when this node's router listens there: Redis then binds NODE_IP only).
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$LAB_PROVISION_DIR/lib/common.sh"
@@ -23,12 +22,14 @@ replica_priority() { [[ $NODE_NAME == "$(first_name "${DB_NODES:-}")" ]] && echo
 # With placement.router: local the node's router (HAProxy) has 127.0.0.1:6379.
 bind_addresses() { if has_role router && [[ -n ${ROUTER_BIND:-} ]]; then echo "$NODE_IP"; else echo "$NODE_IP 127.0.0.1"; fi; }
 
-# Redis holds only Nextcloud's cache, its file locks and the PHP sessions. A standalone Redis keeps
-# nothing on disk: after a power cut it came back from its RDB with the locks of requests that died
-# with the machine, and Nextcloud answered HTTP 423 (Locked) on those files until the locks' TTL (an
-# hour) ran out; losing the sessions instead costs users a new login. With replicas the RDB stays: a
-# restarted node resyncs from the primary Sentinel names.
-persistence() { if [[ -n ${REDIS_STANDALONE:-} ]]; then echo 'save ""'; else echo 'save 60 1000'; fi; }
+# Redis holds only Nextcloud's cache, its file locks and the PHP sessions, and keeps none of them on
+# disk, in every lab. An RDB brings back, after a power cut, the file locks of requests that died with
+# the machine: Nextcloud then answered HTTP 423 (Locked) on those files until the locks' TTL (an hour).
+# All-in-one's single Redis did so after its power cut; full-ha's three did after the drills' whole-lab
+# power cycle (a replica's snapshot held the exclusive lock of a PUT in flight when it was taken). The
+# price is that users log in again after every Redis was down at once. A replica that restarts resyncs
+# from the primary Sentinel names; rdb-del-sync-files removes the RDB such a resync writes on its disk.
+persistence() { printf '%s\n' 'save ""' 'rdb-del-sync-files yes'; }
 
 render_lab_conf() {
   cat <<EOF
@@ -87,9 +88,9 @@ restart_if "$restart" redis-server
 wait_until 30 "redis-server to answer PING" rcli "$NODE_IP" PING
 # A dump written before persistence was turned off (the restart above saves one on the way down) would
 # be loaded at every later start: remove it once Redis runs without it.
-if [[ -n ${REDIS_STANDALONE:-} && -e /var/lib/redis/dump.rdb ]]; then
+if [[ -e /var/lib/redis/dump.rdb ]]; then
   rm -f /var/lib/redis/dump.rdb
-  changed "removed /var/lib/redis/dump.rdb (a standalone Redis keeps nothing on disk)"
+  changed "removed /var/lib/redis/dump.rdb (Redis keeps nothing on disk)"
 fi
 # A replica is done when its link to the primary is up (a full resync takes a moment after a start):
 # checks and web nodes that run next then see the replication they expect.

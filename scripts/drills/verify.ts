@@ -88,7 +88,8 @@ export async function storedWrites(ctx: LabContext, client: string): Promise<Map
 
 /**
  * Reads back, through the front, every WebDAV file in `paths` (client-side dav-files.php): path ->
- * sha256, or null when Nextcloud answers 404. Any other failure throws: it proves nothing either way.
+ * sha256, 'locked' when Nextcloud answers 423 at three reads, or null when it answers 404. Any other
+ * failure throws: it proves nothing either way.
  */
 export async function storedDavFiles(
   ctx: LabContext,

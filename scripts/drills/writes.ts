@@ -30,9 +30,13 @@ export function parseStoredWrites(body: unknown): Map<string, StoredWrite> {
   return out;
 }
 
+/** What dav-files.php answers for a file Nextcloud keeps locked (HTTP 423). */
+export const DAV_LOCKED = 'locked';
+
 /**
  * Every acknowledged write must be there, unchanged: a probe write as a database row and a file on the
- * shared storage, a WebDAV PUT as the file Nextcloud serves back (`dav`: path -> sha256 or null).
+ * shared storage, a WebDAV PUT as the file Nextcloud serves back (`dav`: path -> sha256, DAV_LOCKED or
+ * null).
  */
 export function findLostWrites(
   acked: AckedWrite[],
@@ -44,6 +48,9 @@ export function findLostWrites(
     if (w.via === 'dav') {
       const sum = dav.get(w.id);
       if (!sum) lost.push({ id: w.id, reason: 'WebDAV file missing' });
+      // The file is there but its user cannot open it: a lock no live request holds (HTTP 423).
+      else if (sum === DAV_LOCKED)
+        lost.push({ id: w.id, reason: 'WebDAV file locked (HTTP 423: a stale lock in Redis)' });
       else if (sum !== w.sha256)
         lost.push({ id: w.id, reason: `WebDAV file differs (${sum.slice(0, 12)}…)` });
       continue;

@@ -32,12 +32,11 @@ export function roleEnv(
     ROUTER_ADDR: dataAddress(lab) ?? '',
     ROUTER_VIP: lab.vips.router ?? '',
     // The placement (scripts/core/placement.ts): Apache's port, where a router listens (empty: every
-    // address; 127.0.0.1 with placement.router: local), whether MariaDB runs without Galera and Redis
-    // without Sentinel.
+    // address; 127.0.0.1 with placement.router: local), whether MariaDB runs without Galera (a Redis
+    // without Sentinel needs nothing of its own: no Sentinel to ask, and no Redis keeps anything on disk).
     WEB_PORT: String(lab.placement.webPort),
     ROUTER_BIND: lab.placement.router === 'local' ? '127.0.0.1' : '',
     DB_STANDALONE: lab.placement.standalone.includes('db') ? '1' : '',
-    REDIS_STANDALONE: lab.placement.standalone.includes('redis') ? '1' : '',
     NEXTCLOUD_VERSION: lab.nextcloud?.version ?? '',
     NEXTCLOUD_ADMIN_USER: lab.nextcloud?.admin_user ?? 'admin',
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findLostWrites, parseStoredWrites } from '../../scripts/drills/writes.ts';
+import { DAV_LOCKED, findLostWrites, parseStoredWrites } from '../../scripts/drills/writes.ts';
 
 const acked = [
   { id: 'a', sha256: 'aaa', at: 1 },
@@ -60,11 +60,15 @@ describe('lost writes', () => {
       ['lab-drill/r-3.txt', 'f3'],
       ['lab-drill/r-7.txt', 'xx'],
       ['lab-drill/r-9.txt', null],
+      ['lab-drill/r-11.txt', DAV_LOCKED],
     ]);
-    const lost = findLostWrites(dav, parseStoredWrites({ rows: [], files: {} }), served);
+    const locked = { id: 'lab-drill/r-11.txt', sha256: 'f11', at: 4, via: 'dav' as const };
+    const lost = findLostWrites([...dav, locked], parseStoredWrites({ rows: [], files: {} }), served);
+    // A file Nextcloud keeps locked (423) is there, but its user cannot read it: lost, and said so.
     expect(lost.map((l) => `${l.id}: ${l.reason.split(' (')[0]}`)).toEqual([
       'lab-drill/r-7.txt: WebDAV file differs',
       'lab-drill/r-9.txt: WebDAV file missing',
+      'lab-drill/r-11.txt: WebDAV file locked',
     ]);
     // Without a read-back at all, every acknowledged PUT is unproven, so lost.
     expect(findLostWrites(dav, new Map())).toHaveLength(3);
