@@ -86,12 +86,6 @@ fi
 ensure_enabled redis-server
 restart_if "$restart" redis-server
 wait_until 30 "redis-server to answer PING" rcli "$NODE_IP" PING
-# A dump written before persistence was turned off (the restart above saves one on the way down) would
-# be loaded at every later start: remove it once Redis runs without it.
-if [[ -e /var/lib/redis/dump.rdb ]]; then
-  rm -f /var/lib/redis/dump.rdb
-  changed "removed /var/lib/redis/dump.rdb (Redis keeps nothing on disk)"
-fi
 # A replica is done when its link to the primary is up (a full resync takes a moment after a start):
 # checks and web nodes that run next then see the replication they expect.
 replica_linked() { rcli "$NODE_IP" INFO replication | tr -d '\r' | grep -Eqx 'role:master|master_link_status:up'; }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBox } from '../../scripts/box/build.ts';
 import { DEFAULT_BOX_NAME, poolVolumePrefix } from '../../scripts/box/recipe.ts';
 import { REPO_ROOT } from '../../scripts/core/model.ts';
+import { waitFor } from '../../scripts/providers/nspawn/exec.ts';
 import { LIBVIRT_URI, type LibvirtHost, startLibvirt } from '../../scripts/providers/vagrant/libvirt-host.ts';
 import { json, lab, labOk, notPassing } from './harness.ts';
 
@@ -205,13 +206,18 @@ describe.skipIf(reason)(
             '-e',
             "SHOW STATUS LIKE 'wsrep_local_state_comment'",
           ]);
-        let state = await galeraState();
-        while (!/wsrep_local_state_comment\s+Synced/.test(state.stdout) && Date.now() - t0 < 10 * MIN) {
-          await new Promise((res) => setTimeout(res, 5000));
-          state = await galeraState();
-        }
+        const synced = /wsrep_local_state_comment\s+Synced/;
+        let state = '';
+        await waitFor(
+          async () => {
+            state = (await galeraState()).stdout;
+            return synced.test(state);
+          },
+          10 * MIN - (Date.now() - t0),
+          5000,
+        );
         timings.db2BackMs = Date.now() - t0;
-        expect(state.stdout).toMatch(/wsrep_local_state_comment\s+Synced/);
+        expect(state).toMatch(synced);
         expect(notPassing((await verifyData()).data, NO_VIP)).toEqual([]);
       },
       20 * MIN,

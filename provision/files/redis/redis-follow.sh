@@ -5,7 +5,8 @@
 # start as its replica. Sentinels unreachable or disagreeing: start as configured, Sentinel decides.
 set -uo pipefail
 # Redis keeps nothing across a start (roles/redis.sh, persistence()): an RDB left by a full resync cut
-# short would bring back the file locks of requests that died with the machine.
+# short, or saved on the way down by a Redis that still had save points (a lab provisioned before), would
+# bring back the file locks of requests that died with the machine.
 rm -f /var/lib/redis/dump.rdb
 conf=/etc/redis/lab-follow.conf
 out=/run/redis-lab-follow.env
