@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLabFile } from '../../scripts/core/model.ts';
+import { loadLabFile, REPO_ROOT } from '../../scripts/core/model.ts';
 import {
   monitorNode,
   renderBlackboxConfig,
@@ -14,6 +16,8 @@ type Job = {
   job_name: string;
   static_configs: { targets: string[]; labels: Record<string, string> }[];
   params?: Record<string, string[]>;
+  scrape_interval?: string;
+  metric_relabel_configs?: { source_labels: string[]; regex: string; action: 'keep' | 'drop' }[];
 };
 const jobs = (text: string): Record<string, Job> =>
   Object.fromEntries((parse(text).scrape_configs as Job[]).map((j) => [j.job_name, j]));
@@ -49,6 +53,38 @@ describe('the monitor config rendered from the lab', () => {
     ]);
     const g = parse(renderPrometheusConfig(fullHa, { nextcloud: true, statusPath: '/status.php' })).global;
     expect(g).toMatchObject({ scrape_interval: '5s', evaluation_interval: '5s', scrape_timeout: '3s' });
+  });
+
+  it('keeps every series the alert rules, the lab rules and the console page read, and drops the bulk', () => {
+    const j = jobs(renderPrometheusConfig(fullHa, { nextcloud: true, statusPath: '/status.php' }));
+    // Prometheus anchors relabel regexes: the whole name must match.
+    const kept = (job: Job, name: string) =>
+      (job.metric_relabel_configs ?? []).every(
+        (r) => new RegExp(`^(?:${r.regex})$`).test(name) === (r.action === 'keep'),
+      );
+    const jobOf = (name: string) =>
+      name.startsWith('mysql_')
+        ? 'mysqld'
+        : name.startsWith('redis_sentinel')
+          ? 'sentinel'
+          : name.startsWith('redis_')
+            ? 'redis'
+            : name.startsWith('haproxy_')
+              ? 'haproxy'
+              : 'node';
+    const read = ['provision/files/monitor/rules.yml', 'provision/files/monitor/lab.html']
+      .map((f) => readFileSync(join(REPO_ROOT, f), 'utf8'))
+      .concat(renderLabRules(fullHa))
+      .join('\n');
+    const names = [...new Set(read.match(/(?<!:)\b(mysql|redis|haproxy|node)_[a-z_]+[a-z]/g))];
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(kept(j[jobOf(name)]!, name), `${jobOf(name)} keeps ${name}`).toBe(true);
+    expect(kept(j.mysqld!, 'mysql_global_status_commands_total')).toBe(false);
+    expect(kept(j.node!, 'go_gc_duration_seconds')).toBe(false);
+    expect(kept(j.haproxy!, 'haproxy_server_check_status')).toBe(false);
+    expect(kept(j.redis!, 'redis_commands_total')).toBe(false);
+    expect(j.prometheus!.scrape_interval).toBe('30s');
+    expect(j.node!.scrape_interval).toBeUndefined();
   });
 
   it('without Nextcloud: the front probe asks the lab probe, and no web node is probed for maintenance', () => {
