@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { allPackages } from '../core/debian.ts';
 import { REPO_ROOT } from '../core/model.ts';
 import { cacheDir } from '../core/paths.ts';
+import { ensureImage } from '../providers/nspawn/image.ts';
 import { createRawDisk, installBootloader, mountPartition, toQcow2, trim } from './disk.ts';
 import * as recipe from './recipe.ts';
 import {
   bootFiles,
   configureGuest,
-  debootstrap,
+  copyImage,
   installPackages,
   mountChrootFs,
   vagrantPublicKey,
@@ -57,8 +58,16 @@ export async function buildBox(opts: BuildOptions = {}): Promise<BuildResult> {
   const say = opts.onProgress ?? (() => {});
   const cached = existsSync(paths.boxFile) && !opts.force;
   if (!cached) {
-    say(`building box ${key} (debootstrap, ${allPackages(packagesText).length} packages, qcow2)`);
-    await buildInto(paths, allPackages(packagesText), say, opts.signal);
+    say(`building box ${key} (the nspawn image, the kernel, qcow2)`);
+    // The nspawn image already holds Debian 12 with every role package: the box starts from a copy of
+    // it (built first when missing), so one debootstrap serves both providers and both run the same
+    // package versions.
+    const image = await ensureImage({
+      packagesFile: opts.packagesFile,
+      signal: opts.signal,
+      onProgress: say,
+    });
+    await buildInto(paths, image, allPackages(packagesText), say, opts.signal);
   } else say(`box ${key} is cached at ${paths.boxFile}`);
   if (!opts.noAdd) await addBox(name, paths.boxFile, key, say);
   return { boxFile: paths.boxFile, name, seconds: Math.round((Date.now() - started) / 1000), cached, key };
@@ -66,6 +75,7 @@ export async function buildBox(opts: BuildOptions = {}): Promise<BuildResult> {
 
 async function buildInto(
   paths: ReturnType<typeof boxPaths>,
+  image: string,
   packages: string[],
   say: (m: string) => void,
   signal?: AbortSignal,
@@ -79,10 +89,10 @@ async function buildInto(
     await createRawDisk(raw);
     const { uuid } = await mountPartition(cleanup, raw, join(paths.work, 'root'));
     const root = join(paths.work, 'root');
-    say('debootstrap Debian 12');
-    await debootstrap(root, signal);
+    say(`copying the nspawn image (${image})`);
+    await copyImage(image, root, signal);
     await mountChrootFs(cleanup, root);
-    say('installing the kernel and every role package (services disabled)');
+    say('installing the kernel (every role package is in the image; services disabled)');
     disabled = await installPackages(root, packages, signal);
     await configureGuest(root, uuid, await vagrantPublicKey());
     const boot = await bootFiles(root);

@@ -73,6 +73,11 @@ export async function trim(root: string): Promise<void> {
   await run(['fstrim', root], { timeoutMs: 120_000 });
 }
 
+// zstd clusters (QEMU 5.1 and later; Debian 12 has 7.2): on this box's disk zlib, qemu-img's default,
+// took 34.9 s and gave 441 MiB, zstd 7.4 s and 427 MiB (2026-12-03, one run each, quiet host).
 export async function toQcow2(raw: string, qcow2: string, signal?: AbortSignal): Promise<void> {
-  await run(['qemu-img', 'convert', '-c', '-O', 'qcow2', raw, qcow2], { timeoutMs: 1_800_000, signal });
+  await run(['qemu-img', 'convert', '-c', '-O', 'qcow2', '-o', 'compression_type=zstd', raw, qcow2], {
+    timeoutMs: 1_800_000,
+    signal,
+  });
 }

@@ -1,23 +1,18 @@
 // What goes into the offline libvirt box: pure data and file contents, so tests can read the recipe.
 import { createHash } from 'node:crypto';
+import { RECIPE_VERSION as IMAGE_RECIPE_VERSION } from '../providers/nspawn/recipe.ts';
 
 // Bump when the recipe below changes: the cached box is keyed by this and packages.txt.
-export const RECIPE_VERSION = 3;
+export const RECIPE_VERSION = 4;
 export const DEFAULT_BOX_NAME = 'nclab/debian12';
 export const SUITE = 'bookworm';
 export const DISK_GIB = 8;
 // The partition starts at 1 MiB; the loop device is set at this offset because the cloud kernel here
 // cannot see partitions on loop devices.
 export const PART_OFFSET = 1_048_576;
-export const BOOTSTRAP_INCLUDE = [
-  'systemd',
-  'systemd-sysv',
-  'dbus',
-  'openssh-server',
-  'sudo',
-  'iproute2',
-  'initramfs-tools',
-];
+// Installed before the kernel, so its modules file can name the virtio drivers before the initramfs is
+// made. The rest of the system comes from the nspawn image (scripts/providers/nspawn/recipe.ts).
+export const BOOT_PACKAGES = ['initramfs-tools'];
 export const KERNEL_PACKAGE = 'linux-image-cloud-amd64';
 export const VIRTIO_MODULES = [
   'virtio_pci',
@@ -41,7 +36,7 @@ export const MASKED_UNITS = [
 // The cache key: a rebuild happens only when packages.txt or the recipe changes.
 export function boxKey(packagesText: string): string {
   return createHash('sha256')
-    .update(`recipe ${RECIPE_VERSION}\n`)
+    .update(`recipe ${RECIPE_VERSION} image ${IMAGE_RECIPE_VERSION}\n`)
     .update(packagesText)
     .digest('hex')
     .slice(0, 16);

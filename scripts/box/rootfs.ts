@@ -1,4 +1,5 @@
-// Fills a mounted root filesystem: debootstrap, the kernel, every role package (services off), the vagrant user.
+// Fills a mounted root filesystem: a copy of the nspawn image, the kernel, every role package (services
+// off), the vagrant user.
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostMirror, hostSources } from '../core/debian.ts';
@@ -30,12 +31,19 @@ function mirror(): string {
   return hostMirror(deb822, sourcesList);
 }
 
-export async function debootstrap(root: string, signal?: AbortSignal): Promise<void> {
-  const include = `--include=${recipe.BOOTSTRAP_INCLUDE.join(',')}`;
-  await run(['debootstrap', '--variant=minbase', include, recipe.SUITE, root, mirror()], {
-    timeoutMs: 900_000,
-    signal,
-  });
+/**
+ * Copies the nspawn image's root filesystem (Debian 12 and every role package, services disabled) into
+ * the box's mounted partition, then drops what only containers use: the image's SSH drop-in makes every
+ * host key type at start (RSA took 19 s under TCG; the box has its own first-boot unit) and its apt
+ * sources are the host's (installPackages writes the box's).
+ */
+export async function copyImage(image: string, root: string, signal?: AbortSignal): Promise<void> {
+  await run(['cp', '-a', '--sparse=always', `${image}/.`, root], { timeoutMs: 900_000, signal });
+  await rm(join(root, 'etc/systemd/system/ssh.service.d'), { recursive: true, force: true });
+  await rm(join(root, 'etc/apt/sources.list.d/debian.sources'), { force: true });
+  // The image's resolver is empty (containers have no route off the machine); the chroot's apt needs
+  // the host's until configureGuest removes it.
+  await writeFile(join(root, 'etc/resolv.conf'), await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
 }
 
 // proc, sys, dev and dev/pts for package scripts; unmounted by the caller's cleanup.
@@ -67,15 +75,17 @@ export async function installPackages(
   signal?: AbortSignal,
 ): Promise<string[]> {
   await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  await writeFile(join(root, 'etc/initramfs-tools/modules'), `${recipe.VIRTIO_MODULES.join('\n')}\n`, {
-    flag: 'a',
-  });
   const sources = `deb ${mirror()} ${recipe.SUITE} main\ndeb ${mirror()} ${recipe.SUITE}-updates main\n`;
   await writeFile(join(root, 'etc/apt/sources.list'), sources);
   const before = await enabledUnits(root);
   const chrootApt = (args: string[]) =>
     run(['chroot', root, 'apt-get', '-q', ...args], { env: APT_ENV, timeoutMs: 1_800_000, signal });
-  await chrootApt(['update']);
+  // --error-on=any: a mirror that cannot be reached fails here, not as "no installation candidate".
+  await chrootApt(['update', '--error-on=any']);
+  await chrootApt(['install', '-y', '--no-install-recommends', ...recipe.BOOT_PACKAGES]);
+  await writeFile(join(root, 'etc/initramfs-tools/modules'), `${recipe.VIRTIO_MODULES.join('\n')}\n`, {
+    flag: 'a',
+  });
   await chrootApt(['install', '-y', '--no-install-recommends', recipe.KERNEL_PACKAGE, ...packages]);
   const added = [...(await enabledUnits(root))].filter((u) => !before.has(u));
   if (added.length > 0)
