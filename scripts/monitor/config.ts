@@ -19,8 +19,12 @@ export const PORTS = {
 export const INTERVAL_S = 5;
 export const SCRAPE_TIMEOUT_S = 3;
 
-/** How often Prometheus scrapes itself and Alertmanager: nothing a drill times depends on them. */
-export const SELF_INTERVAL_S = 30;
+/**
+ * How often Prometheus scrapes itself and Alertmanager: nothing a drill times depends on them. At most
+ * 10 s: the monitor role's query lookback is 15 s (provision/roles/monitor.sh), and a series scraped less
+ * often than that vanishes between scrapes (the console page's title reads prometheus_build_info).
+ */
+export const SELF_INTERVAL_S = 10;
 
 // What Prometheus keeps of each exporter's answer (metric_relabel_configs, applied after the scrape):
 // the series the alert rules, the console page and a class's first graphs use. The rest cost memory

@@ -83,8 +83,21 @@ describe('the monitor config rendered from the lab', () => {
     expect(kept(j.node!, 'go_gc_duration_seconds')).toBe(false);
     expect(kept(j.haproxy!, 'haproxy_server_check_status')).toBe(false);
     expect(kept(j.redis!, 'redis_commands_total')).toBe(false);
-    expect(j.prometheus!.scrape_interval).toBe('30s');
+    expect(j.prometheus!.scrape_interval).toBe('10s');
     expect(j.node!.scrape_interval).toBeUndefined();
+  });
+
+  it('scrapes every job more often than the query lookback, so no series vanishes between two scrapes', () => {
+    const role = readFileSync(join(REPO_ROOT, 'provision/roles/monitor.sh'), 'utf8');
+    const lookback = Number(role.match(/--query\.lookback-delta=(\d+)s/)?.[1]);
+    expect(lookback).toBeGreaterThan(0);
+    const config = parse(renderPrometheusConfig(fullHa, { nextcloud: true, statusPath: '/status.php' }));
+    const seconds = (v: string) => Number(v.replace(/s$/, ''));
+    for (const j of config.scrape_configs as Job[]) {
+      const interval = seconds(j.scrape_interval ?? config.global.scrape_interval);
+      // Two thirds of the lookback leaves room for a late scrape.
+      expect(interval, j.job_name).toBeLessThanOrEqual((lookback * 2) / 3);
+    }
   });
 
   it('without Nextcloud: the front probe asks the lab probe, and no web node is probed for maintenance', () => {
