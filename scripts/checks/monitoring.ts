@@ -11,7 +11,7 @@ import {
   type RuleGroup,
   type Target,
 } from '../monitor/api.ts';
-import { INTERVAL_S, monitorNode } from '../monitor/config.ts';
+import { INTERVAL_S, monitorNode, SCRAPE_TIMEOUT_S, SELF_INTERVAL_S } from '../monitor/config.ts';
 import { type Check, type CheckContext, type CheckOutcome, evidence, fail, pass } from './types.ts';
 
 /** The groups of provision/files/monitor/rules.yml, plus the lab's own (lab-rules.yml). */
@@ -48,11 +48,31 @@ export function describeAlert(a: Alert): string {
 const where =
   'Is the monitor node running? `npm run lab:monitor` prints the URLs; `npm run lab:ssh -- --node <monitor> -- journalctl -u prometheus` shows why.';
 
+// A target Prometheus has not scraped yet says `unknown`: right after `up` restarted Prometheus, each job
+// scrapes first at an offset within its interval (10 s for Prometheus itself). Such a target is read
+// again until the longest interval and a scrape timeout have passed; one that says `down` fails at once.
+const FIRST_SCRAPE_MS = (Math.max(INTERVAL_S, SELF_INTERVAL_S) + SCRAPE_TIMEOUT_S) * 1000;
+const REREAD_MS = 2000;
+
 async function targetsCheck(ctx: CheckContext): Promise<CheckOutcome> {
-  const r = await apiGet(ctx.remote, ctx.lab, '/api/v1/targets?state=active', { signal: ctx.signal });
+  const deadline = Date.now() + FIRST_SCRAPE_MS;
+  const read = () => apiGet(ctx.remote, ctx.lab, '/api/v1/targets?state=active', { signal: ctx.signal });
+  let r = await read();
   if (r.code !== 0) return fail('Prometheus did not answer /api/v1/targets', [evidence(r)], where);
-  const targets = parseTargets(r.stdout);
-  const { down, ignored } = judgeTargets(targets, ctx.running);
+  let targets = parseTargets(r.stdout);
+  let judged = judgeTargets(targets, ctx.running);
+  while (
+    judged.down.length > 0 &&
+    judged.down.every((t) => t.health === 'unknown') &&
+    Date.now() + REREAD_MS < deadline
+  ) {
+    await sleep(REREAD_MS, undefined, { signal: ctx.signal });
+    r = await read();
+    if (r.code !== 0) return fail('Prometheus did not answer /api/v1/targets', [evidence(r)], where);
+    targets = parseTargets(r.stdout);
+    judged = judgeTargets(targets, ctx.running);
+  }
+  const { down, ignored } = judged;
   const note =
     ignored.length > 0
       ? ` (not running, not counted: ${[...new Set(ignored.map((t) => t.node))].join(', ')})`

@@ -54,6 +54,29 @@ describe('the monitoring tier', () => {
     expect(monitoringChecks.map((c) => c.applies?.({ lab: fullHa }))).toEqual([true, true, true]);
   });
 
+  it('waits for a target not scraped yet (unknown) to be scraped; fails one that is down at once', async () => {
+    const fullHa = loadLabFile('full-ha', 1e9).lab;
+    const healthy = rec('prometheus-targets.json');
+    const running = new Set(parseTargets(healthy).map((t) => t.node));
+    const first = (health: string) => healthy.replace(/"health": "up"/, `"health": "${health}"`);
+    const check = monitoringChecks.find((c) => c.id === 'monitoring.targets')!;
+    const answering = (answers: string[]) => {
+      let reads = 0;
+      const remote = {
+        exec: async () => ({ code: 0, stdout: answers[Math.min(reads++, answers.length - 1)]!, stderr: '' }),
+      };
+      return { remote, reads: () => reads };
+    };
+    const later = answering([first('unknown'), healthy]);
+    const ctx = { lab: fullHa, secrets: {}, running };
+    const ok = await check.run({ ...ctx, remote: later.remote } as never);
+    expect(ok.status).toBe('pass');
+    expect(later.reads()).toBe(2);
+    const down = answering([first('down'), healthy]);
+    expect((await check.run({ ...ctx, remote: down.remote } as never)).status).toBe('fail');
+    expect(down.reads()).toBe(1);
+  });
+
   it('refuses an answer that is not a success', () => {
     expect(() => parseTargets('{"status":"error","errorType":"bad_data","error":"x"}')).toThrow('x');
   });
