@@ -26,10 +26,10 @@ else
   apply_haproxy "$haproxy_restart"
 fi
 wait_until 20 "HAProxy's stats socket" haproxy_answers
-# HAProxy starts with every server UP until its first checks fail: a client arriving in that second may
-# reach a Redis replica. (MariaDB's backups are never used while the first node is UP.) The router is
-# ready once exactly one Redis server, the primary, is UP.
-one_up() { [[ $(printf 'show stat\n' | timeout 2 nc -U -N /run/haproxy/admin.sock | awk -F, -v p="$1" '$1 == p && $2 != "FRONTEND" && $2 != "BACKEND" && $18 == "UP"' | wc -l) == 1 ]]; }
+# HAProxy starts with every server "UP 1/2" (still taking traffic) until its first check: a client
+# arriving then may reach a Redis replica. (MariaDB's backups are never used while the first node is
+# UP.) The router is ready once exactly one Redis server, the primary, takes traffic (sole_up).
+one_up() { printf 'show stat\n' | timeout 2 nc -U -N /run/haproxy/admin.sock | sole_up "$1"; }
 [[ -z ${REDIS_NODES:-} ]] || wait_until 60 "HAProxy to send Redis to exactly one node (the primary)" one_up redis
 
 if has_role lb; then

@@ -31,8 +31,11 @@ render_redis() {
   local name
   printf '\nlisten redis\n  bind %s:6379\n  mode tcp\n  option tcpka\n  option tcp-check\n' "${ROUTER_BIND:-}"
   printf '  tcp-check connect\n  tcp-check send "AUTH %s\\r\\n"\n  tcp-check expect string +OK\n' "$REDIS_PASSWORD"
-  printf '  tcp-check send "INFO replication\\r\\n"\n  tcp-check expect string role:master\n'
-  printf '  tcp-check send "QUIT\\r\\n"\n  tcp-check expect string +OK\n'
+  # QUIT goes with INFO: Redis answers both and closes, so a replica's answer fails the check as soon as
+  # it is read, not after the check timeout (2 s measured on a router restart, the replica taking
+  # traffic meanwhile).
+  printf '  tcp-check send "INFO replication\\r\\nQUIT\\r\\n"\n  tcp-check expect string role:master\n'
+  printf '  tcp-check expect string +OK\n'
   printf '  default-server inter %s downinter %s fall 2 rise 1 on-marked-down shutdown-sessions\n' "$LAB_CHECK_INTER" "$LAB_CHECK_FAST"
   for name in $(list_names "$REDIS_NODES"); do
     printf '  server %s %s:6379 check\n' "$name" "$(ip_of "$name" "$REDIS_NODES")"
@@ -83,5 +86,13 @@ EOF
 }
 
 # While provisioning only: HAProxy answers on its stats socket.
+# sole_up PROXY, `show stat` on stdin: true when exactly one server of PROXY takes traffic (a status
+# beginning with UP: "UP", or "UP 1/2" while a check is failing or has not run yet) and its own check
+# has passed ("UP").
+sole_up() {
+  awk -F, -v p="$1" '$1 == p && $2 != "FRONTEND" && $2 != "BACKEND" && $18 ~ /^UP/ { up++; if ($18 == "UP") full++ }
+    END { exit !(up == 1 && full == 1) }'
+}
+
 haproxy_answers() { [[ $(printf 'show info\n' | timeout 1 nc -U -N /run/haproxy/admin.sock 2>/dev/null) == *"Name: HAProxy"* ]]; }
 
