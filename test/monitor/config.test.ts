@@ -84,6 +84,7 @@ describe('the monitor config rendered from the lab', () => {
     expect(kept(j.haproxy!, 'haproxy_server_check_status')).toBe(false);
     expect(kept(j.redis!, 'redis_commands_total')).toBe(false);
     expect(j.prometheus!.scrape_interval).toBe('10s');
+    expect(j.maintenance!.scrape_interval).toBe('10s');
     expect(j.node!.scrape_interval).toBeUndefined();
   });
 
