@@ -2,12 +2,16 @@
 # The Prometheus exporters the tier roles run (sourced after lib/common.sh). Each is one long-running
 # Debian-packaged process answering scrapes from memory or with one query: nothing forks per scrape.
 # GOMAXPROCS=1: an exporter's Go runtime then keeps one busy thread, not one per core, at idle.
+# GOGC=50: the heap grows to 1.5 times what is live instead of twice. On full-ha (Nextcloud installed)
+# the 13 node exporters went from 100 to 78 MiB PSS and every monitoring process together from 297 to
+# 251 MiB, CPU unchanged (0.034 and 0.035 of a core over 120 s); GOGC=25 saved nothing more.
+LAB_GO_ENV='Environment=GOMAXPROCS=1 GOGC=50'
 
 # ensure_exporter UNIT: ARGS (and other lines) for /etc/default/UNIT on stdin; restarts on change.
 ensure_exporter() {
   local unit=$1 restart=0
   put_file "/etc/default/$unit" 0640 root:prometheus && restart=1
-  printf '# Written by the lab.\n[Service]\nEnvironment=GOMAXPROCS=1\n' |
+  printf '# Written by the lab.\n[Service]\n%s\n' "$LAB_GO_ENV" |
     put_file "/etc/systemd/system/$unit.service.d/lab.conf" 0644 && { systemctl daemon-reload; restart=1; }
   ensure_enabled "$unit"
   restart_if "$restart" "$unit"
