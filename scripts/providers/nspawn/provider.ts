@@ -202,7 +202,11 @@ function throwFailures(nodes: Node[], results: PromiseSettledResult<void>[]): vo
     `${failed.length} nodes did not come up: ${failed.map((f) => f.node).join(', ')}`,
     {
       hint: 'Read each node console log under logs/; `lab destroy` cleans up.',
-      details: failed.map((f) => `${f.node}: ${message(f.error)}`),
+      // Each node's own details (its console tail) stay under its line: one node's tail rarely explains another's.
+      details: failed.flatMap((f) => [
+        `${f.node}: ${message(f.error)}`,
+        ...(f.error instanceof LabError ? f.error.details.map((d) => `    ${d}`) : []),
+      ]),
       cause: failed[0]!.error,
     },
   );

@@ -11,21 +11,33 @@ export async function waitForSsh(
 ): Promise<number> {
   const started = Date.now();
   const left = () => timeoutMs - (Date.now() - started);
+  let last: unknown;
   while (left() > 0) {
     signal?.throwIfAborted();
     try {
       const client = await connect(target, Math.min(left(), 5000));
       client.end();
       return Date.now() - started;
-    } catch {
+    } catch (e) {
       // Still booting: try again until the deadline.
+      last = e;
     }
   }
+  // What the last try met (refused, no route, key rejected) tells a boot that stalled from one that failed.
   throw new LabError(
     'NSPAWN_SSH_TIMEOUT',
-    `${target.host} did not accept SSH with the lab key within ${timeoutMs / 1000} s`,
+    `${target.host} did not accept SSH with the lab key within ${timeoutMs / 1000} s (last try: ${lastReason(last)})`,
     {
       hint: 'Read the node console log in .lab/<lab>/logs/<node>.console.log (did systemd boot, did ssh.service start?).',
+      cause: last,
     },
   );
+}
+
+// connect() wraps the socket's own error: the innermost message is the one that says what happened.
+export function lastReason(e: unknown): string {
+  let inner = e;
+  while (inner instanceof Error && inner.cause !== undefined) inner = inner.cause;
+  if (inner === undefined) return 'none';
+  return inner instanceof Error ? inner.message : String(inner);
 }
