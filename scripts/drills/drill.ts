@@ -7,7 +7,7 @@ import type { LoadSpec } from '../load/types.ts';
 import { drillAlerts } from './alerts.ts';
 import { measureDetection } from './detect.ts';
 import { inject, recover } from './fault.ts';
-import { assemble, type Exercise } from './judge.ts';
+import { alertTargets, assemble, type Exercise } from './judge.ts';
 import { ackedWrites } from './metrics.ts';
 import type { DrillPlan } from './plan.ts';
 import {
@@ -93,6 +93,7 @@ export async function runDrill(
     thisDrill: acked.length,
   });
   Object.assign(result, alerts);
+  result.targets.push(...alertTargets(plan.scenario, alerts.alerts));
   if (s.load)
     result.load = drillLoad(
       s.load.spec,

@@ -3,7 +3,7 @@ import { type Lab, nodeByName } from '../core/model.ts';
 import type { Role } from '../core/roles.ts';
 import { summarize, type TrafficSummary } from './metrics.ts';
 import type { DrillPlan } from './plan.ts';
-import type { DrillResult, LostWrite, RequestRecord, Scenario, TargetResult } from './types.ts';
+import type { AlertWindow, DrillResult, LostWrite, RequestRecord, Scenario, TargetResult } from './types.ts';
 
 /** What happened while the fault was on: the times, the checks still failing, notes and any error. */
 export interface Exercise {
@@ -45,6 +45,30 @@ export function targetsFor(
   if ((roles.includes('lb') && lab.vips.front) || (roles.includes('router') && lab.vips.router)) {
     out.push(target('VIP failover gap (ms)', 1000, s.longestGapMs, (v) => v < 1000));
   }
+  return out;
+}
+
+/** The monitoring's targets for one node's loss: an alert within 15 s of the fault, all resolved 60 s after the return. */
+export const ALERT_FIRE_MS = 15_000;
+export const ALERT_RESOLVE_MS = 60_000;
+
+/**
+ * What the monitoring's alerts are held to in a single-node drill: the first alert after the fault
+ * within ALERT_FIRE_MS, and every alert that fired after the fault resolved within ALERT_RESOLVE_MS of
+ * the node's return (one still firing: not met). A power cycle takes the monitoring down with the lab,
+ * and a lab without a monitor node measured no alerts: neither gets these targets.
+ */
+export function alertTargets(scenario: Scenario, alerts: AlertWindow[] | undefined): TargetResult[] {
+  if (scenario === 'power-cycle' || alerts === undefined) return [];
+  const after = alerts.filter((a) => a.firedMs >= 0);
+  const first = after.length > 0 ? Math.min(...after.map((a) => a.firedMs)) : null;
+  const out = [target('first alert after the fault (ms)', ALERT_FIRE_MS, first, (v) => v <= ALERT_FIRE_MS)];
+  if (after.length === 0) return out;
+  const resolved = after.map((a) => a.afterReturnMs);
+  const last = resolved.includes(null) ? null : Math.max(...(resolved as number[]));
+  out.push(
+    target('last alert resolved after the return (ms)', ALERT_RESOLVE_MS, last, (v) => v <= ALERT_RESOLVE_MS),
+  );
   return out;
 }
 

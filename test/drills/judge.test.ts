@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadLabFile } from '../../scripts/core/model.ts';
-import { assemble, drillOk, targetsFor } from '../../scripts/drills/judge.ts';
+import { alertTargets, assemble, drillOk, targetsFor } from '../../scripts/drills/judge.ts';
 import { summarize } from '../../scripts/drills/metrics.ts';
 import { stream, T0 } from './records.ts';
 
@@ -24,6 +24,31 @@ describe('drill judgement', () => {
       { value: 1100, ok: false },
     );
     expect(targetsFor(tp, 'power-cut', ['lb'], s, 0).some((x) => x.name.startsWith('VIP'))).toBe(false);
+  });
+
+  it('alerts: the first after the fault within 15 s, every one of them resolved 60 s after the return', () => {
+    const w = (firedMs: number, afterReturnMs: number | null) => ({
+      alert: `A${firedMs}`,
+      firedMs,
+      resolvedMs: afterReturnMs === null ? null : afterReturnMs + 30_000,
+      afterReturnMs,
+    });
+    const met = (alerts: ReturnType<typeof w>[]) =>
+      alertTargets('power-cut', alerts).map((t) => [t.name, t.value, t.ok]);
+    // One that fired before the fault (a leftover) counts for neither.
+    expect(met([w(-20_000, null), w(6_000, 12_000), w(9_000, 40_000)])).toEqual([
+      ['first alert after the fault (ms)', 6_000, true],
+      ['last alert resolved after the return (ms)', 40_000, true],
+    ]);
+    expect(met([w(16_000, 5_000)]).map(([, , ok]) => ok)).toEqual([false, true]);
+    expect(met([w(6_000, 5_000), w(7_000, null)])[1]).toEqual([
+      'last alert resolved after the return (ms)',
+      null,
+      false,
+    ]);
+    expect(met([])).toEqual([['first alert after the fault (ms)', null, false]]);
+    expect(alertTargets('power-cycle', [w(6_000, 5_000)])).toEqual([]);
+    expect(alertTargets('power-cut', undefined)).toEqual([]);
   });
 
   it('a power cycle is judged on lost writes only: the outage is the point', () => {
