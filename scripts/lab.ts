@@ -1,4 +1,5 @@
 // The `lab` command: parses argv, calls the core, prints, and exits with a documented code.
+import { setMaxListeners } from 'node:events';
 import { parse } from './cli/args.ts';
 import * as cmd from './cli/commands.ts';
 import { helpFor } from './cli/help.ts';
@@ -10,6 +11,9 @@ async function main(argv: string[]): Promise<number> {
   const progress = createProgress();
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const abort = new AbortController();
+  // One Ctrl-C signal for the whole run: every node's commands of a 13-node lab listen to it at once,
+  // past Node's default warning at 10 listeners.
+  setMaxListeners(256, abort.signal);
   process.once('SIGINT', () => abort.abort());
   if (args.help || args.command === 'help') {
     out(helpFor(args));
