@@ -44,9 +44,10 @@ setup_apache() {
   restart_if "$restart" apache2
 }
 
-# The volume is mounted from fstab with _netdev, so systemd mounts it again at boot once the network is up.
+# The volume is mounted from fstab with _netdev, so systemd mounts it again at boot once the network is
+# up, and lab-labdata-mount.service tries again until it is mounted (storage may boot after this node).
 setup_mount() {
-  local servers first backups line
+  local servers first backups line unit
   servers=$(list_ips "$STORAGE_NODES $STORAGE_ARBITER_NODES")
   if [[ -z $servers ]]; then
     setup_local_data
@@ -56,6 +57,9 @@ setup_mount() {
   backups=$(tail -n +2 <<<"$servers" | paste -sd:)
   line="$first:/labdata $MOUNT glusterfs defaults,_netdev,backup-volfile-servers=$backups 0 0"
   { awk -v m="$MOUNT" '$2 != m' /etc/fstab; echo "$line"; } | put_file /etc/fstab 0644 && systemctl daemon-reload
+  put_file /etc/systemd/system/lab-labdata-mount.service 0644 <"$LAB_PROVISION_DIR/files/web/lab-labdata-mount.service" &&
+    systemctl daemon-reload
+  ensure_enabled lab-labdata-mount.service
   # A FUSE mount whose client died answers ENOTCONN: unmount it so it can be mounted again.
   if grep -q " $MOUNT fuse.glusterfs " /proc/mounts && ! stat "$MOUNT" >/dev/null 2>&1; then
     umount -l "$MOUNT"
@@ -63,7 +67,12 @@ setup_mount() {
   fi
   [[ -d $MOUNT ]] || install -d -m 0755 "$MOUNT"
   if ! mountpoint -q "$MOUNT"; then
-    timeout 60 mount "$MOUNT" || die "mounting the GlusterFS volume labdata at $MOUNT failed (storage up?)"
+    # Through the mount unit, as at boot: the GlusterFS client then runs in the mount's own cgroup, not
+    # in this SSH session's (ssh.service), so a snapshot can freeze its users first and it last
+    # (cgroups.ts). lab-labdata-mount.service may mount it meanwhile: that is not a failure.
+    unit=$(systemd-escape -p --suffix=mount "$MOUNT")
+    timeout 60 systemctl start "$unit" || mountpoint -q "$MOUNT" ||
+      die "mounting the GlusterFS volume labdata at $MOUNT failed (storage up?): $(journalctl -u "$unit" -n 3 --no-pager -o cat 2>&1 | tr '\n' ' ')"
     changed "mounted labdata at $MOUNT"
   fi
   ensure_dir "$MOUNT/lab-probe/writes" www-data:www-data 0770
@@ -74,6 +83,12 @@ setup_mount() {
 setup_local_data() {
   if grep -q " $MOUNT glusterfs " /etc/fstab 2>/dev/null; then
     awk -v m="$MOUNT" '$2 != m' /etc/fstab | put_file /etc/fstab 0644 || true
+  fi
+  if [[ -e /etc/systemd/system/lab-labdata-mount.service ]]; then
+    systemctl disable --quiet lab-labdata-mount.service
+    rm -f /etc/systemd/system/lab-labdata-mount.service
+    systemctl daemon-reload
+    changed "removed lab-labdata-mount.service (no storage nodes)"
   fi
   ensure_dir "$MOUNT" root:root 0755
   ensure_dir "$MOUNT/lab-probe" root:root 0755
