@@ -36,7 +36,7 @@ setup_prometheus() {
 ARGS="--config.file=/etc/prometheus/prometheus.yml --web.listen-address=$NODE_IP:9090 --storage.tsdb.path=/var/lib/prometheus/metrics2/ $RETENTION $LOOKBACK --web.console.templates=/etc/prometheus/consoles --web.console.libraries=/etc/prometheus/console_libraries"
 ARGS
   # GOGC=50 as for the exporters (lib/exporters.sh); Prometheus keeps every core for its queries.
-  printf '# Written by the lab.\n[Service]\nEnvironment=GOGC=50\n' |
+  lab_dropin 'Environment=GOGC=50' |
     put_file /etc/systemd/system/prometheus.service.d/lab.conf 0644 && { systemctl daemon-reload; restart=1; }
   ensure_enabled prometheus
   if [[ $restart == 0 && $reload == 1 ]] && systemctl is-active --quiet prometheus; then
@@ -56,7 +56,7 @@ setup_alertmanager() {
 # Written by the lab's monitor role.
 ARGS="--config.file=/etc/prometheus/alertmanager.yml --web.listen-address=$NODE_IP:9093 --cluster.listen-address="
 ARGS
-  printf '# Written by the lab.\n[Service]\n%s\n' "$LAB_GO_ENV" |
+  lab_dropin "$LAB_GO_ENV" |
     put_file /etc/systemd/system/prometheus-alertmanager.service.d/lab.conf 0644 && { systemctl daemon-reload; restart=1; }
   ensure_enabled prometheus-alertmanager
   restart_if "$restart" prometheus-alertmanager
@@ -69,7 +69,7 @@ setup_blackbox() {
   put_file /etc/prometheus/blackbox.yml 0644 <"$IN/blackbox.yml" && restart=1
   printf '# Written by the lab'"'"'s monitor role.\nARGS="--config.file=/etc/prometheus/blackbox.yml --web.listen-address=127.0.0.1:9115"\n' |
     put_file /etc/default/prometheus-blackbox-exporter 0644 && restart=1
-  printf '# Written by the lab.\n[Service]\n%s\n' "$LAB_GO_ENV" |
+  lab_dropin "$LAB_GO_ENV" |
     put_file /etc/systemd/system/prometheus-blackbox-exporter.service.d/lab.conf 0644 && { systemctl daemon-reload; restart=1; }
   ensure_enabled prometheus-blackbox-exporter
   restart_if "$restart" prometheus-blackbox-exporter
