@@ -1,5 +1,13 @@
 // The per-node cgroups launch.sh creates: who runs in them, freezing a lab, its memory, and removing them.
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './exec.ts';
 
@@ -87,19 +95,126 @@ export function topCgroups(): string[] {
 /**
  * Freezes (or thaws) a cgroup tree with cgroup v2's cgroup.freeze, which stops every process in it at
  * once, and waits until the kernel reports the whole tree frozen. Throws when the host has no v2 freezer.
+ * A thaw clears every cgroup.freeze of the tree: freezeInSteps freezes some of its cgroups one by one.
  */
 export async function setFrozen(relative: string, frozen: boolean, timeoutMs = 10_000): Promise<void> {
   const dir = safe(relative) ? v2Dir(relative) : undefined;
   if (!dir || !existsSync(join(dir, 'cgroup.freeze')))
     throw new Error(`no cgroup v2 freezer for ${relative} (cgroup.freeze)`);
-  writeFileSync(join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
-  if (!frozen) return;
-  const done = await waitFor(
-    () => /^frozen 1$/m.test(readFileSync(join(dir, 'cgroup.events'), 'utf8')),
-    timeoutMs,
-    20,
-  );
-  if (!done) throw new Error(`${relative} did not freeze within ${timeoutMs / 1000} s`);
+  if (!frozen) {
+    for (const d of [dir, ...subdirs(dir)]) writeIfFrozen(d);
+    return;
+  }
+  await freezeDirs([dir], timeoutMs, relative);
+}
+
+function subdirs(dir: string): string[] {
+  const children = readdirSync(dir)
+    .map((e) => join(dir, e))
+    .filter((d) => statSync(d).isDirectory());
+  return children.flatMap((c) => [c, ...subdirs(c)]);
+}
+
+function writeIfFrozen(dir: string): void {
+  const file = join(dir, 'cgroup.freeze');
+  if (existsSync(file) && readFileSync(file, 'utf8').trim() === '1') writeFileSync(file, '0');
+}
+
+async function freezeDirs(dirs: string[], timeoutMs: number, what: string): Promise<void> {
+  for (const d of dirs) writeFileSync(join(d, 'cgroup.freeze'), '1');
+  const frozen = (d: string) => /^frozen 1$/m.test(readFileSync(join(d, 'cgroup.events'), 'utf8'));
+  const done = await waitFor(() => dirs.every(frozen), timeoutMs, 20);
+  if (!done) {
+    const stuck = dirs.filter((d) => !frozen(d)).map((d) => d.slice(d.indexOf(what)));
+    throw new Error(
+      `${what} did not freeze within ${timeoutMs / 1000} s (still running: ${stuck.join(', ')})`,
+    );
+  }
+}
+
+/**
+ * The smallest set of cgroups that covers the tree at `dir` but none of `spared` (absolute paths): a
+ * cgroup with a spared one under it is split into its children. Processes of a split cgroup itself are
+ * left to the last step of freezeInSteps.
+ */
+export function coverExcept(dir: string, spared: string[]): string[] {
+  if (spared.includes(dir)) return [];
+  if (!spared.some((s) => s.startsWith(`${dir}/`))) return [dir];
+  const children = readdirSync(dir)
+    .map((e) => join(dir, e))
+    .filter((d) => statSync(d).isDirectory());
+  return children.flatMap((c) => coverExcept(c, spared));
+}
+
+/**
+ * The cgroups (relative to the v2 root) of the processes under `relative` that serve a FUSE mount: they
+ * hold /dev/fuse open (a web node's GlusterFS client). Frozen before its users, such a server leaves
+ * each of them waiting in the kernel for an answer (request_wait_answer), where no freezer reaches them.
+ */
+export function fuseServerCgroups(relative: string, procRoot = '/proc'): string[] {
+  const out = new Set<string>();
+  for (const pid of cgroupProcs(relative)) {
+    if (!holdsFuse(pid, procRoot)) continue;
+    const line = /^0::\/(.*)$/m.exec(readQuiet(join(procRoot, String(pid), 'cgroup')))?.[1];
+    if (line) out.add(line);
+  }
+  return [...out];
+}
+
+function holdsFuse(pid: number, procRoot: string): boolean {
+  const fds = join(procRoot, String(pid), 'fd');
+  try {
+    return readdirSync(fds).some((fd) => {
+      try {
+        return readlinkSync(join(fds, fd)) === '/dev/fuse';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+function readQuiet(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Freezes a lab's tree in steps, each waited for: every cgroup but `servers` (relative paths: FUSE
+ * servers and the nodes they serve from) and their ancestors, then the FUSE servers (their users are
+ * stopped, so no request is in flight), then the whole tree. A lab frozen at once could catch a web
+ * node's PHP inside a read of the GlusterFS mount with the mount's client already stopped, and never
+ * finish freezing (seen on full-ha right after `up`). On any failure the tree is thawed again.
+ */
+export async function freezeInSteps(
+  relative: string,
+  fuseServers: string[],
+  fuseBackends: string[],
+  timeoutMs = 10_000,
+): Promise<void> {
+  const dir = safe(relative) ? v2Dir(relative) : undefined;
+  if (!dir || !existsSync(join(dir, 'cgroup.freeze')))
+    throw new Error(`no cgroup v2 freezer for ${relative} (cgroup.freeze)`);
+  const abs = (rels: string[]) =>
+    rels
+      .filter(safe)
+      .map((r) => v2Dir(r)!)
+      .filter((d) => existsSync(join(d, 'cgroup.freeze')));
+  const [servers, backends] = [abs(fuseServers), abs(fuseBackends)];
+  try {
+    const first = coverExcept(dir, [...servers, ...backends]);
+    if (first.length > 0) await freezeDirs(first, timeoutMs, relative);
+    if (servers.length > 0) await freezeDirs(servers, timeoutMs, relative);
+    await freezeDirs([dir], timeoutMs, relative);
+  } catch (e) {
+    await setFrozen(relative, false);
+    throw e;
+  }
 }
 
 /** Whether the freezer can be used for this cgroup path. */

@@ -78,13 +78,14 @@ const result = (
 
 function hostChecks(): PreflightResult[] {
   const root = process.getuid?.() === 0;
-  const tools = ['systemd-nspawn', 'debootstrap', 'ip'].map((p) => {
+  // rsync: a snapshot restore syncs each node's layer back in place (snapshot.ts).
+  const tools = ['systemd-nspawn', 'debootstrap', 'ip', 'rsync'].map((p) => {
     const found = onPath(p);
     return result(
       `nspawn.${p}`,
       found,
       `${p} ${found ? 'found' : 'missing'}`,
-      'apt-get install systemd-container debootstrap iproute2',
+      'apt-get install systemd-container debootstrap iproute2 rsync',
     );
   });
   const fuseHint = 'modprobe fuse (GlusterFS clients on web nodes mount through FUSE).';

@@ -1,11 +1,11 @@
-// nspawn snapshots: a copy of each node's overlay upper layer, taken with the whole lab frozen at one instant.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// nspawn snapshots: a copy of each node's overlay upper layer, finished with the whole lab frozen at one instant.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../../core/errors.ts';
 import type { Lab, Node } from '../../core/model.ts';
 import type { LabPaths } from '../../core/paths.ts';
 import type { ProviderOptions, SnapshotSaved } from '../types.ts';
-import { canFreeze, cgroupProcs, setFrozen } from './cgroups.ts';
+import { canFreeze, cgroupProcs, freezeInSteps, fuseServerCgroups, setFrozen } from './cgroups.ts';
 import { run } from './exec.ts';
 import { type MachineRecord, machineFiles, readRecord } from './machine.ts';
 import { removeTree } from './mounts.ts';
@@ -13,14 +13,58 @@ import { powerCut, runningPid } from './power.ts';
 
 const COPY_TIMEOUT_MS = 10 * 60_000;
 
+/** rsync's exit codes for files that changed or vanished under a copy of a running node: pass 2 fixes them. */
+const LIVE_COPY_CODES = [23, 24];
 /**
- * cp -a keeps what the nodes' data needs: GlusterFS's trusted.* xattrs on brick files (--preserve=xattr
- * makes a failure to copy one an error, not a silent loss), the hard links of a brick's .glusterfs
- * directory, sparse files (Galera's gcache), and overlayfs's own whiteouts and opaque-directory xattrs.
- * --reflink=auto shares the blocks where the filesystem can (btrfs, XFS) and copies where not (ext4).
+ * A file written since this long before pass 1 began is copied again in pass 2, whatever its size and
+ * mtime say: file times come from a coarse clock (a jiffy), so an in-place write of the same size (an
+ * InnoDB page) right after pass 1 read the file can leave its mtime as pass 1 copied it.
  */
-export function copyArgv(from: string, to: string): string[] {
-  return ['cp', '-a', '--preserve=xattr', '--reflink=auto', from, to];
+const HOT_MARGIN_MS = 2000;
+
+/**
+ * Pass 2 of a snapshot of a running lab, with it frozen: rsync's own comparison (new, deleted, renamed
+ * files, other sizes or mtimes), then every regular file written since `since` copied again in full.
+ */
+export async function catchUp(
+  from: string,
+  to: string,
+  since: number,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
+  await run(syncArgv(from, to), opts);
+  const list = `${to}.hot`;
+  try {
+    const at = `@${Math.floor(since / 1000)}`;
+    await run(['find', from, '-xdev', '-type', 'f', '-newermt', at, '-fprint0', list], opts);
+    // find prints each path whole: the list holds paths under `from`, which --files-from wants relative.
+    const rel = readFileSync(list, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((p) => p.slice(from.length + 1));
+    if (rel.length === 0) return;
+    writeFileSync(list, `${rel.join('\0')}\0`);
+    const [rsync, ...flags] = syncArgv(from, to).filter((a) => a !== '--delete');
+    await run(
+      [rsync!, ...flags.slice(0, -2), '-I', '--from0', `--files-from=${list}`, `${from}/`, `${to}/`],
+      opts,
+    );
+  } finally {
+    rmSync(list, { force: true });
+  }
+}
+
+/**
+ * How a layer is copied, both ways. A save copies the bulk while the lab runs and what changed since
+ * with it frozen; a restore brings the node's layer back to the saved one in place. rsync skips what did not change
+ * since the save (a web node's 25,000 Nextcloud files, the packages), compared by size and mtime to the
+ * nanosecond, copies the rest and deletes what the save did not have. It keeps what cp -a keeps (-H hard
+ * links, -A ACLs, -X xattrs, trusted.* included as root, -S holes, devices: overlayfs's whiteouts) with
+ * the numeric owners the container's files have. On full-ha this took the disks of a reset from 9 to
+ * 2.7 s.
+ */
+export function syncArgv(from: string, to: string): string[] {
+  return ['rsync', '-aHAXS', '--numeric-ids', '--delete', '--modify-window=-1', `${from}/`, `${to}/`];
 }
 
 /** Where a node's layer lives in a snapshot directory. */
@@ -42,10 +86,12 @@ function recordsOf(paths: LabPaths, nodes: Node[]): MachineRecord[] {
 }
 
 /**
- * Saves every node's upper layer into dir. Running nodes are frozen together (one write to the lab's
- * cgroup.freeze stops every process of every node at the same instant), so Galera and GlusterFS are
- * saved as one moment of the whole lab, page cache included, like a power cut of every machine at once
- * with nothing lost. They run on after the copy.
+ * Saves every node's upper layer into dir. Of a running lab, the bulk is copied while it runs (pass 1);
+ * then its nodes are frozen together (freezeInSteps: a web node's GlusterFS client after its users, the
+ * bricks last) and only what changed is copied (pass 2), so Galera and GlusterFS are saved as one moment
+ * of the whole lab, page cache included, like a power cut of every machine at once with nothing lost.
+ * They run on after it. A freeze as long as the whole copy (6-10 s on full-ha) split Galera into
+ * non-Primary components on the thaw: past its 5 s evs.suspect_timeout, each node suspected the others.
  */
 export async function saveUppers(
   lab: Lab,
@@ -63,31 +109,42 @@ export async function saveUppers(
   const tmp = `${dir}.tmp-${process.pid}`;
   await removeTree(tmp);
   for (const r of records) mkdirSync(join(tmp, r.node), { recursive: true });
-  const copy = () =>
-    Promise.all(
-      records.map(async (r) => {
-        await run(copyArgv(machineFiles(paths, r.node).upper, snapshotFiles(tmp, r.node).upper), {
-          timeoutMs: COPY_TIMEOUT_MS,
-          signal: opts.signal,
-        });
-        writeFileSync(snapshotFiles(tmp, r.node).record, `${JSON.stringify(r, null, 2)}\n`);
-      }),
-    );
+  const each = (f: (from: string, to: string) => Promise<unknown>) =>
+    Promise.all(records.map((r) => f(machineFiles(paths, r.node).upper, snapshotFiles(tmp, r.node).upper)));
+  const runOpts = { timeoutMs: COPY_TIMEOUT_MS, signal: opts.signal };
   let pausedMs: number | undefined;
   try {
-    if (running.length === 0) await copy();
+    if (running.length === 0) await each((from, to) => run(syncArgv(from, to), runOpts));
     else {
+      // Pass 1, the lab running: the bulk of every layer, with some files changing under the copy.
+      const since = Date.now() - HOT_MARGIN_MS;
+      await each(async (from, to) => {
+        const r = await run(syncArgv(from, to), { ...runOpts, reject: false });
+        if (r.code !== 0 && !LIVE_COPY_CODES.includes(r.code))
+          throw new LabError('SNAPSHOT_COPY', `Copying ${from} failed (rsync exit ${r.code})`, {
+            details: r.stderr.trim().split('\n').slice(-5),
+          });
+      });
       opts.onProgress?.(lab.name, `freezing ${running.length} running node(s)`);
       const t0 = Date.now();
-      await setFrozen(lab.name, true);
+      // The nodes a FUSE mount is served from (GlusterFS bricks) stay running until its client is frozen.
+      const backends = records
+        .filter((r) =>
+          lab.nodes.some((n) => n.name === r.node && n.roles.some((x) => x.startsWith('storage'))),
+        )
+        .map((r) => r.cgroup);
+      await freezeInSteps(lab.name, fuseServerCgroups(lab.name), backends);
       try {
-        await copy();
+        // Pass 2, frozen: only what changed since pass 1 began.
+        await each((from, to) => catchUp(from, to, since, runOpts));
       } finally {
         await setFrozen(lab.name, false);
         pausedMs = Date.now() - t0;
       }
       opts.onProgress?.(lab.name, `thawed after ${(pausedMs / 1000).toFixed(1)} s`);
     }
+    for (const r of records)
+      writeFileSync(snapshotFiles(tmp, r.node).record, `${JSON.stringify(r, null, 2)}\n`);
     renameSync(tmp, dir);
   } catch (e) {
     await removeTree(tmp);
@@ -140,10 +197,9 @@ export async function restoreUppers(
         await powerCut(paths, current);
       }
       const files = machineFiles(paths, r.node);
-      await removeTree(files.upper);
       await removeTree(files.work);
-      mkdirSync(files.dir, { recursive: true });
-      await run(copyArgv(snapshotFiles(dir, r.node).upper, files.upper), {
+      mkdirSync(files.upper, { recursive: true });
+      await run(syncArgv(snapshotFiles(dir, r.node).upper, files.upper), {
         timeoutMs: COPY_TIMEOUT_MS,
         signal: opts.signal,
       });
