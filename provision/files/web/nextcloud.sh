@@ -79,6 +79,12 @@ render_nc_config() {
   'memcache.distributed' => '\\OC\\Memcache\\Redis',
   'memcache.locking' => '\\OC\\Memcache\\Redis',
   'redis' => ['host' => $(php_str "$ROUTER_ADDR"), 'port' => 6379, 'password' => $(php_str "$REDIS_PASSWORD"), 'timeout' => 1.5, 'read_timeout' => 1.5, 'dbindex' => 0],
+  // One connection per request, not phpredis's persistent ones: after a snapshot froze the lab for
+  // 1.6 s, both web nodes' PHP workers kept answering "NOAUTH Authentication required" on every
+  // request (phpredis can reconnect a pooled socket without its AUTH: phpredis issues 403, 1757), and
+  // login and WebDAV failed on two verify runs minutes apart. The price: a connect and an AUTH through
+  // the router on each request.
+  'redis.persistent' => false,
   'appstoreenabled' => false,
   // The lab has no route off the machine: no update checks, app store or federation lookups (each
   // waited for a DNS answer that never comes).
