@@ -109,15 +109,28 @@ export async function setFrozen(relative: string, frozen: boolean, timeoutMs = 1
 }
 
 function subdirs(dir: string): string[] {
-  const children = readdirSync(dir)
-    .map((e) => join(dir, e))
-    .filter((d) => statSync(d).isDirectory());
-  return children.flatMap((c) => [c, ...subdirs(c)]);
+  return childDirs(dir).flatMap((c) => [c, ...subdirs(c)]);
 }
 
+// systemd inside a node may remove a unit's cgroup while we walk: a vanished one has no children.
+function childDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(dir, e.name));
+  } catch {
+    return [];
+  }
+}
+
+// A thaw must reach every cgroup it can: one that vanished meanwhile is not an error.
 function writeIfFrozen(dir: string): void {
   const file = join(dir, 'cgroup.freeze');
-  if (existsSync(file) && readFileSync(file, 'utf8').trim() === '1') writeFileSync(file, '0');
+  try {
+    if (readFileSync(file, 'utf8').trim() === '1') writeFileSync(file, '0');
+  } catch {
+    // Gone with its unit.
+  }
 }
 
 async function freezeDirs(dirs: string[], timeoutMs: number, what: string): Promise<void> {
@@ -140,10 +153,7 @@ async function freezeDirs(dirs: string[], timeoutMs: number, what: string): Prom
 export function coverExcept(dir: string, spared: string[]): string[] {
   if (spared.includes(dir)) return [];
   if (!spared.some((s) => s.startsWith(`${dir}/`))) return [dir];
-  const children = readdirSync(dir)
-    .map((e) => join(dir, e))
-    .filter((d) => statSync(d).isDirectory());
-  return children.flatMap((c) => coverExcept(c, spared));
+  return childDirs(dir).flatMap((c) => coverExcept(c, spared));
 }
 
 /**
@@ -185,9 +195,10 @@ function readQuiet(path: string): string {
 }
 
 /**
- * Freezes a lab's tree in steps, each waited for: every cgroup but `servers` (relative paths: FUSE
- * servers and the nodes they serve from) and their ancestors, then the FUSE servers (their users are
- * stopped, so no request is in flight), then the whole tree. A lab frozen at once could catch a web
+ * Freezes a lab's tree in steps, each waited for: every cgroup but the FUSE servers' and their backends'
+ * (relative paths: a web node's GlusterFS client; the storage nodes its requests wait on) and their
+ * ancestors, then the FUSE servers (their users are stopped, so no request is in flight), then the
+ * whole tree. A lab frozen at once could catch a web
  * node's PHP inside a read of the GlusterFS mount with the mount's client already stopped, and never
  * finish freezing (seen on full-ha right after `up`). On any failure the tree is thawed again.
  */
