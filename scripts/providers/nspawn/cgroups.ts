@@ -161,18 +161,18 @@ export function coverExcept(dir: string, spared: string[]): string[] {
  * hold /dev/fuse open (a web node's GlusterFS client). Frozen before its users, such a server leaves
  * each of them waiting in the kernel for an answer (request_wait_answer), where no freezer reaches them.
  */
-export function fuseServerCgroups(relative: string, procRoot = '/proc'): string[] {
+export function fuseServerCgroups(relative: string): string[] {
   const out = new Set<string>();
   for (const pid of cgroupProcs(relative)) {
-    if (!holdsFuse(pid, procRoot)) continue;
-    const line = /^0::\/(.*)$/m.exec(readQuiet(join(procRoot, String(pid), 'cgroup')))?.[1];
+    if (!holdsFuse(pid)) continue;
+    const line = /^0::\/(.*)$/m.exec(readQuiet(`/proc/${pid}/cgroup`))?.[1];
     if (line) out.add(line);
   }
   return [...out];
 }
 
-function holdsFuse(pid: number, procRoot: string): boolean {
-  const fds = join(procRoot, String(pid), 'fd');
+function holdsFuse(pid: number): boolean {
+  const fds = `/proc/${pid}/fd`;
   try {
     return readdirSync(fds).some((fd) => {
       try {

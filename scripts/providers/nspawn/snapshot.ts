@@ -1,8 +1,8 @@
 // nspawn snapshots: a copy of each node's overlay upper layer, finished with the whole lab frozen at one instant.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../../core/errors.ts';
-import type { Lab, Node } from '../../core/model.ts';
+import { type Lab, type Node, nodesWithRole } from '../../core/model.ts';
 import type { LabPaths } from '../../core/paths.ts';
 import type { ProviderOptions, SnapshotSaved } from '../types.ts';
 import { canFreeze, cgroupProcs, freezeInSteps, fuseServerCgroups, setFrozen } from './cgroups.ts';
@@ -12,6 +12,8 @@ import { removeTree } from './mounts.ts';
 import { powerCut, runningPid } from './power.ts';
 
 const COPY_TIMEOUT_MS = 10 * 60_000;
+/** What every copy of a layer keeps, and how it compares mtimes (syncArgv says why). */
+const KEEP = ['-aHAXS', '--numeric-ids', '--modify-window=-1'];
 
 /** rsync's exit codes for files that changed or vanished under a copy of a running node: pass 2 fixes them. */
 const LIVE_COPY_CODES = [23, 24];
@@ -36,19 +38,10 @@ export async function catchUp(
   const list = `${to}.hot`;
   try {
     const at = `@${Math.floor(since / 1000)}`;
-    await run(['find', from, '-xdev', '-type', 'f', '-newermt', at, '-fprint0', list], opts);
-    // find prints each path whole: the list holds paths under `from`, which --files-from wants relative.
-    const rel = readFileSync(list, 'utf8')
-      .split('\0')
-      .filter(Boolean)
-      .map((p) => p.slice(from.length + 1));
-    if (rel.length === 0) return;
-    writeFileSync(list, `${rel.join('\0')}\0`);
-    const [rsync, ...flags] = syncArgv(from, to).filter((a) => a !== '--delete');
-    await run(
-      [rsync!, ...flags.slice(0, -2), '-I', '--from0', `--files-from=${list}`, `${from}/`, `${to}/`],
-      opts,
-    );
+    // Paths relative to `from`, NUL-separated: what rsync's --files-from --from0 reads.
+    await run(['find', from, '-xdev', '-type', 'f', '-newermt', at, '-fprintf', list, '%P\\0'], opts);
+    if (statSync(list).size === 0) return;
+    await run(['rsync', ...KEEP, '-I', '--from0', `--files-from=${list}`, `${from}/`, `${to}/`], opts);
   } finally {
     rmSync(list, { force: true });
   }
@@ -64,7 +57,7 @@ export async function catchUp(
  * 2.7 s.
  */
 export function syncArgv(from: string, to: string): string[] {
-  return ['rsync', '-aHAXS', '--numeric-ids', '--delete', '--modify-window=-1', `${from}/`, `${to}/`];
+  return ['rsync', ...KEEP, '--delete', `${from}/`, `${to}/`];
 }
 
 /** Where a node's layer lives in a snapshot directory. */
@@ -128,11 +121,10 @@ export async function saveUppers(
       opts.onProgress?.(lab.name, `freezing ${running.length} running node(s)`);
       const t0 = Date.now();
       // The nodes a FUSE mount is served from (GlusterFS bricks) stay running until its client is frozen.
-      const backends = records
-        .filter((r) =>
-          lab.nodes.some((n) => n.name === r.node && n.roles.some((x) => x.startsWith('storage'))),
-        )
-        .map((r) => r.cgroup);
+      const bricks = new Set(
+        [...nodesWithRole(lab, 'storage'), ...nodesWithRole(lab, 'storage-arbiter')].map((n) => n.name),
+      );
+      const backends = records.filter((r) => bricks.has(r.node)).map((r) => r.cgroup);
       await freezeInSteps(lab.name, fuseServerCgroups(lab.name), backends);
       try {
         // Pass 2, frozen: only what changed since pass 1 began.

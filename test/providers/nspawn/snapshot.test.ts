@@ -23,8 +23,8 @@ describe('nspawn snapshot copies', () => {
       'rsync',
       '-aHAXS',
       '--numeric-ids',
-      '--delete',
       '--modify-window=-1',
+      '--delete',
       '/a/upper/',
       '/s/db1/upper/',
     ]);
