@@ -28,12 +28,17 @@ ensure_exporter() {
 # Every node: the host's CPU, memory, load, filesystems and network (with each interface's addresses,
 # which is how Prometheus sees who holds a VIP), plus the textfile collector for what a role's timer
 # writes (GlusterFS bricks). Only these collectors: the defaults read ~40 subsystems on every scrape.
+# Filesystems: the root one (overlay on nspawn, which the default list leaves out) and real disks, not
+# tmpfs, and no FUSE: a statfs of the web nodes' GlusterFS mount asks the storage nodes over the network
+# on every scrape, and a GlusterFS client waiting out a dead brick would hold the whole scrape past its
+# 3 s timeout (the collector gives a mount 5 s), so the web node would look down for storage's fault.
+NODE_FS_EXCLUDE='^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fuse[.].*|fusectl|hugetlbfs|iso9660|mqueue|nsfs|proc|procfs|pstore|ramfs|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tmpfs|tracefs)$'
 NODE_TEXTFILE_DIR=/var/lib/prometheus/node-exporter
 ensure_node_exporter() {
   [[ -d $NODE_TEXTFILE_DIR ]] || { install -d -m 0755 -o prometheus -g prometheus "$NODE_TEXTFILE_DIR"; changed "created $NODE_TEXTFILE_DIR"; }
   cat <<ARGS | ensure_exporter prometheus-node-exporter
 # Written by the lab's base role.
-ARGS="--web.listen-address=$NODE_IP:9100 --collector.disable-defaults --collector.cpu --collector.meminfo --collector.loadavg --collector.stat --collector.time --collector.filesystem --collector.netdev --collector.netdev.address-info --collector.textfile --collector.textfile.directory=$NODE_TEXTFILE_DIR"
+ARGS="--web.listen-address=$NODE_IP:9100 --collector.disable-defaults --collector.cpu --collector.meminfo --collector.loadavg --collector.stat --collector.time --collector.filesystem --collector.filesystem.fs-types-exclude=$NODE_FS_EXCLUDE --collector.netdev --collector.netdev.address-info --collector.textfile --collector.textfile.directory=$NODE_TEXTFILE_DIR"
 ARGS
 }
 

@@ -71,17 +71,26 @@ describe('the monitor config rendered from the lab', () => {
             ? 'redis'
             : name.startsWith('haproxy_')
               ? 'haproxy'
-              : 'node';
+              : name.startsWith('prometheus_')
+                ? 'prometheus'
+                : 'node';
     const read = ['provision/files/monitor/rules.yml', 'provision/files/monitor/lab.html']
       .map((f) => readFileSync(join(REPO_ROOT, f), 'utf8'))
       .concat(renderLabRules(fullHa))
       .join('\n');
-    const names = [...new Set(read.match(/(?<!:)\b(mysql|redis|haproxy|node)_[a-z_]+[a-z]/g))];
+    const names = [...new Set(read.match(/(?<!:)\b(mysql|redis|haproxy|node|prometheus|lab)_[A-Za-z_0-9]+[A-Za-z0-9]/g))];
     expect(names.length).toBeGreaterThan(10);
     for (const name of names) expect(kept(j[jobOf(name)]!, name), `${jobOf(name)} keeps ${name}`).toBe(true);
     expect(kept(j.mysqld!, 'mysql_global_status_commands_total')).toBe(false);
     expect(kept(j.node!, 'go_gc_duration_seconds')).toBe(false);
     expect(kept(j.haproxy!, 'haproxy_server_check_status')).toBe(false);
+    expect(kept(j.node!, 'node_memory_HugePages_Total')).toBe(false);
+    expect(kept(j.prometheus!, 'prometheus_http_request_duration_seconds_bucket')).toBe(false);
+    expect(kept(j.alertmanager!, 'alertmanager_notification_latency_seconds_bucket')).toBe(false);
+    // Every exporter's own CPU and memory stay: what the monitoring costs is read from them (HAProxy's
+    // endpoint is HAProxy, not an exporter).
+    for (const name of Object.keys(j).filter((n) => n !== 'haproxy' && j[n]!.metric_relabel_configs))
+      expect(kept(j[name]!, 'process_cpu_seconds_total'), name).toBe(true);
     expect(kept(j.redis!, 'redis_commands_total')).toBe(false);
     expect(j.prometheus!.scrape_interval).toBe('10s');
     expect(j.maintenance!.scrape_interval).toBe('10s');
