@@ -88,7 +88,7 @@ export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   monitor: [],
   logs: ['since', 'node'],
   graph: ['watch'],
-  snapshot: ['force'],
+  snapshot: ['force', 'only'],
   reset: [],
   box: ['force'],
   help: [],

@@ -204,7 +204,7 @@ export const HELP: Record<Command, CommandHelp> = {
     examples: ['npm run lab:graph', 'npm run lab:graph -- --watch', 'npm run lab:graph -- --json'],
   },
   snapshot: {
-    usage: 'snapshot save|restore|delete NAME | snapshot list [--force]',
+    usage: 'snapshot save NAME [--force] [--only ROLES] | snapshot restore|delete NAME | snapshot list',
     summary:
       "save the lab's disks under a name and go back to them: nspawn copies each node's overlay layer with the lab frozen for the copy; Vagrant halts the machines and uses `vagrant snapshot`; restore brings the lab up again (Galera re-bootstrapped)",
     options: [
@@ -213,12 +213,17 @@ export const HELP: Record<Command, CommandHelp> = {
       ['list', 'the snapshots of the lab: when, how, size, how long it took'],
       ['delete NAME', 'remove a snapshot'],
       ['--force', 'save: replace a snapshot of the same name'],
+      [
+        '--only ROLES',
+        'save: only the nodes with these roles, for a lab brought up with `up --only ROLES`; restore puts back and brings up that part',
+      ],
     ],
     examples: [
       'npm run lab:snapshot -- save before-drill',
       'npm run lab:snapshot -- restore before-drill && npm run lab:verify',
       'npm run lab:snapshot -- list',
       'npm run lab:snapshot -- save up --force   # move the point lab:reset returns to',
+      'npm run lab:snapshot -- save data --lab tp --only db,router',
     ],
   },
   reset: {

@@ -11,6 +11,7 @@ import {
   type SnapshotMeta,
   snapshotDir,
   snapshotName,
+  snapshotNodes,
   UP_SNAPSHOT,
   writeSnapshot,
 } from '../engine/snapshots.ts';
@@ -25,19 +26,43 @@ const mib = (bytes?: number) => (bytes === undefined ? '?' : `${(bytes / 1048576
 
 const onProgress = (progress: Progress) => (node: string, msg: string) => progress.info(`${node}: ${msg}`);
 
-/** Saves the whole lab under name (replacing an older one of that name); up again when the provider halted it. */
+/**
+ * Saves the lab under name (replacing an older one of that name), or with `only` the part of it with
+ * those roles (a lab brought up with `up --only`); up again when the provider halted it.
+ */
 export async function saveSnapshot(
   ctx: LabContext,
   name: string,
   progress: Progress,
   signal?: AbortSignal,
+  only?: string[],
 ): Promise<SnapshotMeta> {
+  const nodes = snapshotNodes(ctx.lab, { only });
+  if (nodes.length === 0)
+    throw new LabError('ONLY_EMPTY', `No node has the roles ${only?.join(', ')}`, {
+      hint: 'Roles are listed in the lab file under nodes[].roles.',
+    });
+  // A snapshot holds every node it names: one never brought up has no disk to save.
+  const absent = new Set(
+    (await ctx.provider.status()).filter((s) => s.state === 'absent').map((s) => s.name),
+  );
+  const missing = nodes.filter((n) => absent.has(n.name)).map((n) => n.name);
+  if (missing.length > 0)
+    throw new LabError(
+      'SNAPSHOT_ABSENT',
+      `Cannot save snapshot ${name} of lab ${ctx.lab.name}: ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} never brought up`,
+      {
+        hint: only
+          ? `\`lab up --only ${only.join(',')}\` brings them up first.`
+          : '`lab up` brings them up first, or `lab snapshot save NAME --only ROLES` saves the part that is up (the roles `lab up --only` was given).',
+      },
+    );
   const t0 = Date.now();
   const dir = snapshotDir(ctx.paths, name);
   // A directory left by a save that never finished goes too.
-  if (existsSync(dir)) await ctx.provider.snapshotDelete(ctx.lab.nodes, name, dir);
-  for (const n of ctx.lab.nodes) ctx.remote.drop(n.name);
-  const saved = await ctx.provider.snapshotSave(ctx.lab.nodes, name, dir, {
+  if (existsSync(dir)) await ctx.provider.snapshotDelete(nodes, name, dir);
+  for (const n of nodes) ctx.remote.drop(n.name);
+  const saved = await ctx.provider.snapshotSave(nodes, name, dir, {
     signal,
     onProgress: onProgress(progress),
   });
@@ -46,7 +71,8 @@ export async function saveSnapshot(
     lab: ctx.lab.name,
     provider: ctx.provider.name,
     created: new Date().toISOString(),
-    nodes: ctx.lab.nodes.map((n) => n.name),
+    nodes: nodes.map((n) => n.name),
+    ...(only ? { only } : {}),
     mode: saved.mode,
     bytes: saved.bytes,
     ms: Date.now() - t0,
@@ -56,7 +82,7 @@ export async function saveSnapshot(
   writeSnapshot(ctx.paths, meta);
   if (saved.leftStopped) {
     progress.info('the machines were halted for the snapshot: bringing the lab back up');
-    await up(ctx, progress, { signal });
+    await up(ctx, progress, { signal, only });
   }
   return meta;
 }
@@ -88,14 +114,15 @@ export async function restoreSnapshot(
       },
     );
   const t0 = Date.now();
-  for (const n of ctx.lab.nodes) ctx.remote.drop(n.name);
-  await ctx.provider.snapshotRestore(ctx.lab.nodes, name, snapshotDir(ctx.paths, name), {
+  const nodes = snapshotNodes(ctx.lab, meta);
+  for (const n of nodes) ctx.remote.drop(n.name);
+  await ctx.provider.snapshotRestore(nodes, name, snapshotDir(ctx.paths, name), {
     signal,
     onProgress: onProgress(progress),
   });
   const restoreMs = Date.now() - t0;
   progress.ok(`disks of snapshot ${name} back`, seconds(restoreMs));
-  await up(ctx, progress, { signal });
+  await up(ctx, progress, { signal, only: meta.only });
   return { ms: Date.now() - t0, restoreMs };
 }
 
@@ -107,7 +134,7 @@ function listText(lab: string, metas: SnapshotMeta[]): string {
     `  ${'name'.padEnd(width)}  ${'taken'.padEnd(24)} ${'how'.padEnd(7)} ${'size'.padStart(9)}  took`,
     ...metas.map(
       (m) =>
-        `  ${m.name.padEnd(width)}  ${m.created.padEnd(24)} ${m.mode.padEnd(7)} ${mib(m.bytes).padStart(9)}  ${seconds(m.ms)}${m.pausedMs === undefined ? '' : ` (paused ${seconds(m.pausedMs)})`}${m.name === UP_SNAPSHOT ? '  <- lab reset' : ''}`,
+        `  ${m.name.padEnd(width)}  ${m.created.padEnd(24)} ${m.mode.padEnd(7)} ${mib(m.bytes).padStart(9)}  ${seconds(m.ms)}${m.pausedMs === undefined ? '' : ` (paused ${seconds(m.pausedMs)})`}${m.only ? `  (--only ${m.only.join(',')})` : ''}${m.name === UP_SNAPSHOT ? '  <- lab reset' : ''}`,
     ),
   ].join('\n');
 }
@@ -135,7 +162,7 @@ export async function snapshotCommand(
       throw new LabError('USAGE', `Lab ${ctx.lab.name} already has a snapshot '${name}'`, {
         hint: `\`lab snapshot save ${name} --force\` replaces it, or choose another name.`,
       });
-    const meta = await saveSnapshot(ctx, name, progress, signal);
+    const meta = await saveSnapshot(ctx, name, progress, signal, args.only);
     out(
       args.json
         ? JSON.stringify({ ok: true, ...meta })
@@ -152,11 +179,17 @@ export async function snapshotCommand(
     );
     return EXIT.ok;
   }
-  if (!readSnapshot(ctx.paths, name))
+  const meta = readSnapshot(ctx.paths, name);
+  if (!meta)
     throw new LabError('SNAPSHOT_MISSING', `Lab ${ctx.lab.name} has no snapshot '${name}'`, {
       hint: '`lab snapshot list` shows its snapshots.',
     });
-  await ctx.provider.snapshotDelete(ctx.lab.nodes, name, snapshotDir(ctx.paths, name));
+  const held = new Set(meta.nodes);
+  await ctx.provider.snapshotDelete(
+    ctx.lab.nodes.filter((n) => held.has(n.name)),
+    name,
+    snapshotDir(ctx.paths, name),
+  );
   rmSync(snapshotDir(ctx.paths, name), { recursive: true, force: true });
   out(
     args.json

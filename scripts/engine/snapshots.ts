@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../core/errors.ts';
-import type { Lab } from '../core/model.ts';
+import type { Lab, Node } from '../core/model.ts';
 import type { LabPaths } from '../core/paths.ts';
 import type { ProviderName, SnapshotMode } from '../providers/types.ts';
+import { selectNodes } from './plan.ts';
 
 /** The snapshot `up --snapshot` takes when it finishes, and `lab reset` returns to. */
 export const UP_SNAPSHOT = 'up';
@@ -17,6 +18,8 @@ export interface SnapshotMeta {
   provider: ProviderName;
   created: string;
   nodes: string[];
+  /** The roles of a snapshot of part of the lab (`--only`, as `lab up --only` brought that part up). */
+  only?: string[];
   mode: SnapshotMode;
   bytes?: number;
   /** How long saving took, and how long the running nodes were paused for it. */
@@ -83,13 +86,20 @@ export function listSnapshots(paths: LabPaths): SnapshotMeta[] {
     .sort((a, b) => a.created.localeCompare(b.created));
 }
 
+/** The nodes a snapshot holds, as the lab describes them now (`only` picks them the way `up --only` does). */
+export function snapshotNodes(lab: Lab, meta: Pick<SnapshotMeta, 'only'>): Node[] {
+  return selectNodes(lab, meta.only);
+}
+
 /** Why a snapshot cannot be restored onto the lab as it is described now, or undefined when it can. */
 export function restoreProblem(meta: SnapshotMeta, lab: Lab, provider: ProviderName): string | undefined {
   if (meta.provider !== provider) return `it was taken on ${meta.provider}, the lab runs on ${provider}`;
-  const now = lab.nodes.map((n) => n.name).sort();
+  const now = snapshotNodes(lab, meta)
+    .map((n) => n.name)
+    .sort();
   const then = [...meta.nodes].sort();
   if (JSON.stringify(now) !== JSON.stringify(then))
-    return `it holds the nodes ${then.join(', ')}; the lab file now has ${now.join(', ')}`;
+    return `it holds the nodes ${then.join(', ')}; the lab file now has ${now.join(', ')}${meta.only ? ` with the roles ${meta.only.join(',')}` : ''}`;
   return undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   type SnapshotMeta,
   snapshotDir,
   snapshotName,
+  snapshotNodes,
   upSnapshotPlan,
   writeSnapshot,
 } from '../../scripts/engine/snapshots.ts';
@@ -70,6 +71,18 @@ describe('restoring a snapshot', () => {
   it('refuses another provider or another set of nodes, saying which', () => {
     expect(restoreProblem(meta(), lab, 'vagrant')).toMatch(/taken on nspawn/);
     expect(restoreProblem(meta({ nodes: ['db1'] }), lab, 'nspawn')).toMatch(/holds the nodes db1/);
+  });
+  it('of part of the lab (--only): fits while those roles pick the same nodes', () => {
+    const dbs = lab.nodes.filter((n) => n.roles.includes('db')).map((n) => n.name);
+    expect(dbs.length).toBeGreaterThan(0);
+    expect(dbs.length).toBeLessThan(lab.nodes.length);
+    expect(snapshotNodes(lab, { only: ['db'] }).map((n) => n.name)).toEqual(dbs);
+    expect(restoreProblem(meta({ nodes: dbs, only: ['db'] }), lab, 'nspawn')).toBeUndefined();
+    expect(restoreProblem(meta({ nodes: [...dbs, 'ghost'], only: ['db'] }), lab, 'nspawn')).toMatch(
+      /with the roles db$/,
+    );
+    // Without `only` the snapshot holds the whole lab.
+    expect(snapshotNodes(lab, {})).toEqual(lab.nodes);
   });
 });
 
