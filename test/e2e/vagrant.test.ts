@@ -1,6 +1,7 @@
 // End to end on real Vagrant: libvirt daemons started by hand, the offline box built locally, the tp
-// data tier (db1, db2, router: three QEMU VMs) up and provisioned by the engine, verified, a power-cut
-// db node back Synced by itself, and destroy leaving no domain, network, volume, bridge or process behind.
+// data tier (db1, db2, router: three QEMU VMs) up and provisioned by the engine, verified, saved with
+// `vagrant snapshot` and restored to it, a power-cut db node back Synced by itself, and destroy leaving
+// no domain, network, volume, bridge or process behind.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -180,6 +181,52 @@ describe.skipIf(reason)(
         expect(code).toBe(0);
       },
       5 * MIN,
+    );
+
+    step(
+      'snapshot save, a change, restore: the change is gone and the data tier verifies',
+      async () => {
+        const snap = ['snapshot', ...LAB, ...ONLY];
+        const sql = (node: string, query: string) =>
+          lab(['ssh', ...LAB, '--node', node, '--', 'sudo', 'mysql', '-N', '-e', query]);
+        const saved = await labOk([...snap, 'save', 's1', '--json']);
+        timings.snapshotSaveMs = saved.ms;
+        const save = json<{ mode: string; nodes: string[]; only: string[] }>(saved);
+        expect(save.mode).toBe('halted');
+        expect(save.nodes.sort()).toEqual(['db1', 'db2', 'router']);
+        expect(save.only).toEqual(['db', 'router']);
+        expect(notPassing((await verifyData()).data, NO_VIP)).toEqual([]);
+        // What a student does after the snapshot: a database on the cluster, a file on the router.
+        expect((await sql('db1', 'CREATE DATABASE after_snapshot')).code).toBe(0);
+        await labOk(['ssh', ...LAB, '--node', 'router', '--', 'sudo', 'touch', '/root/after-snapshot']);
+        const t0 = Date.now();
+        await labOk(['snapshot', ...LAB, 'restore', 's1']);
+        timings.snapshotRestoreMs = Date.now() - t0;
+        const { code, data } = await verifyData();
+        expect(notPassing(data, NO_VIP)).toEqual([]);
+        expect(code).toBe(0);
+        for (const node of ['db1', 'db2'])
+          expect((await sql(node, "SHOW DATABASES LIKE 'after_snapshot'")).stdout.trim(), node).toBe('');
+        const gone = await lab([
+          'ssh',
+          ...LAB,
+          '--node',
+          'router',
+          '--',
+          'sudo',
+          'test',
+          '-e',
+          '/root/after-snapshot',
+        ]);
+        expect(gone.code).toBe(1);
+        await labOk(['snapshot', ...LAB, 'delete', 's1']);
+        expect(
+          json<{ snapshots: unknown[] }>(await labOk(['snapshot', ...LAB, 'list', '--json'])).snapshots,
+        ).toEqual([]);
+        for (const node of ['db1', 'db2', 'router'])
+          expect(await virsh(['snapshot-list', `${PREFIX}${node}`, '--name']), node).toEqual([]);
+      },
+      30 * MIN,
     );
 
     step(
