@@ -78,7 +78,9 @@ describe('the monitor config rendered from the lab', () => {
       .map((f) => readFileSync(join(REPO_ROOT, f), 'utf8'))
       .concat(renderLabRules(fullHa))
       .join('\n');
-    const names = [...new Set(read.match(/(?<!:)\b(mysql|redis|haproxy|node|prometheus|lab)_[A-Za-z_0-9]+[A-Za-z0-9]/g))];
+    const names = [
+      ...new Set(read.match(/(?<!:)\b(mysql|redis|haproxy|node|prometheus|lab)_[A-Za-z_0-9]+[A-Za-z0-9]/g)),
+    ];
     expect(names.length).toBeGreaterThan(10);
     for (const name of names) expect(kept(j[jobOf(name)]!, name), `${jobOf(name)} keeps ${name}`).toBe(true);
     expect(kept(j.mysqld!, 'mysql_global_status_commands_total')).toBe(false);
