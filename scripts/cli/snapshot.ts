@@ -151,6 +151,10 @@ export async function snapshotCommand(
     throw new LabError('USAGE', `snapshot takes ${ACTIONS.join(', ')}, not '${action}'`, {
       hint: 'npm run lab -- help snapshot',
     });
+  if (args.only && action !== 'save')
+    throw new LabError('USAGE', `--only goes with snapshot save, not ${action}`, {
+      hint: 'A snapshot saved with --only restores and deletes that part by itself.',
+    });
   if (action === 'list') {
     const metas = listSnapshots(ctx.paths);
     out(args.json ? JSON.stringify({ lab: ctx.lab.name, snapshots: metas }) : listText(ctx.lab.name, metas));
