@@ -30,8 +30,8 @@ ensure_exporter() {
 # writes (GlusterFS bricks). Only these collectors: the defaults read ~40 subsystems on every scrape.
 # Filesystems: the root one (overlay on nspawn, which the default list leaves out) and real disks, not
 # tmpfs, and no FUSE: a statfs of the web nodes' GlusterFS mount asks the storage nodes over the network
-# on every scrape, and a GlusterFS client waiting out a dead brick would hold the whole scrape past its
-# 3 s timeout (the collector gives a mount 5 s), so the web node would look down for storage's fault.
+# on every scrape, and a GlusterFS client waiting out a dead brick could hold the whole scrape past its
+# 3 s timeout (the collector gives a mount 5 s): the web node would look down for storage's fault.
 NODE_FS_EXCLUDE='^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fuse[.].*|fusectl|hugetlbfs|iso9660|mqueue|nsfs|proc|procfs|pstore|ramfs|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tmpfs|tracefs)$'
 NODE_TEXTFILE_DIR=/var/lib/prometheus/node-exporter
 ensure_node_exporter() {

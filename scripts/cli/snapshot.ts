@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { EXIT, LabError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
+import { selectSomeNodes } from '../engine/plan.ts';
 import {
   labHash,
   listSnapshots,
@@ -37,11 +38,7 @@ export async function saveSnapshot(
   signal?: AbortSignal,
   only?: string[],
 ): Promise<SnapshotMeta> {
-  const nodes = snapshotNodes(ctx.lab, { only });
-  if (nodes.length === 0)
-    throw new LabError('ONLY_EMPTY', `No node has the roles ${only?.join(', ')}`, {
-      hint: 'Roles are listed in the lab file under nodes[].roles.',
-    });
+  const nodes = selectSomeNodes(ctx.lab, only);
   // A snapshot holds every node it names: one never brought up has no disk to save.
   const absent = new Set(
     (await ctx.provider.status()).filter((s) => s.state === 'absent').map((s) => s.name),

@@ -1,4 +1,5 @@
 // The bring-up recipe, read top to bottom: which role step runs on which nodes, in which order.
+import { LabError } from '../core/errors.ts';
 import type { Lab, Node } from '../core/model.ts';
 import type { Role } from '../core/roles.ts';
 
@@ -105,6 +106,16 @@ export function planPhase(spec: PhaseSpec, lab: Lab, selected: Set<string>, rt: 
 export function selectNodes(lab: Lab, only?: string[]): Node[] {
   if (!only || only.length === 0) return lab.nodes;
   return lab.nodes.filter((n) => n.roles.some((r) => only.includes(r)));
+}
+
+/** selectNodes for a command that acts on them: `--only` that picks no node is the user's error. */
+export function selectSomeNodes(lab: Lab, only?: string[]): Node[] {
+  const nodes = selectNodes(lab, only);
+  if (nodes.length === 0)
+    throw new LabError('ONLY_EMPTY', `No node has the roles ${only?.join(', ')}`, {
+      hint: 'Roles are listed in the lab file under nodes[].roles.',
+    });
+  return nodes;
 }
 
 export function stepKey(s: { role: string; step: string }): string {

@@ -6,7 +6,7 @@ import type { LabContext } from './context.ts';
 import { roleEnv } from './env.ts';
 import { chooseGaleraBootstrap, parseProbeLine } from './galera.ts';
 import { prepareInputs } from './inputs.ts';
-import { type PhaseSpec, planPhase, RECIPE, type Runtime, type Step, selectNodes } from './plan.ts';
+import { type PhaseSpec, planPhase, RECIPE, type Runtime, type Step, selectSomeNodes } from './plan.ts';
 import { bundleScript, provisionFiles, runStep, type StepOutcome, uploadProvision } from './provision.ts';
 import { beginRun, type RunRecord, readState, stepId, writeState } from './state.ts';
 
@@ -29,11 +29,7 @@ export interface UpReport {
 
 export async function up(ctx: LabContext, progress: Progress, opts: UpOptions = {}): Promise<UpReport> {
   const started = Date.now();
-  const nodes = selectNodes(ctx.lab, opts.only);
-  if (nodes.length === 0)
-    throw new LabError('ONLY_EMPTY', `No node has the roles ${opts.only?.join(', ')}`, {
-      hint: 'Roles are listed in the lab file under nodes[].roles.',
-    });
+  const nodes = selectSomeNodes(ctx.lab, opts.only);
   const state = readState(ctx.paths.state);
   if (state.provider && state.provider !== ctx.provider.name && state.run) {
     throw new LabError(
