@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { remoteSumArgv } from '../../scripts/engine/inputs.ts';
+import { fileStamp, rememberedSum, remoteSumArgv } from '../../scripts/engine/inputs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'remote-sum-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,5 +31,44 @@ describe('the sum of a large file on a node', () => {
   it('fails for a file that is not there', () => {
     const [cmd, ...args] = remoteSumArgv(join(dir, 'missing'));
     expect(() => execFileSync(cmd!, args, { stdio: 'ignore' })).toThrow();
+  });
+});
+
+describe("the host archive's remembered sum", () => {
+  const record = join(dir, 'nextcloud-archive.json');
+  const archive = join(dir, 'host.tar.bz2');
+  const remember = (sha256: string) =>
+    writeFileSync(record, JSON.stringify({ sha256, source: 'test', file: fileStamp(archive) }));
+  const sum = 'a'.repeat(64);
+
+  it('is used while the file has the recorded path, size, mtime and inode', () => {
+    writeFileSync(archive, 'release');
+    remember(sum);
+    expect(rememberedSum(record, fileStamp(archive))).toBe(sum);
+  });
+
+  it('is not used once the file is written, touched or replaced', () => {
+    writeFileSync(archive, 'release');
+    remember(sum);
+    writeFileSync(archive, 'releasf');
+    utimesSync(archive, new Date(), new Date(Date.now() + 5000));
+    expect(rememberedSum(record, fileStamp(archive))).toBeUndefined();
+    remember(sum);
+    rmSync(archive);
+    writeFileSync(`${archive}.new`, 'releasf');
+    execFileSync('mv', [`${archive}.new`, archive]);
+    expect(rememberedSum(record, fileStamp(archive))).toBeUndefined();
+  });
+
+  it('is not used from a record of the older format, a broken one or one without a sum', () => {
+    writeFileSync(archive, 'release');
+    writeFileSync(record, JSON.stringify({ sha256: sum, source: 'test' }));
+    expect(rememberedSum(record, fileStamp(archive))).toBeUndefined();
+    writeFileSync(record, '{not json');
+    expect(rememberedSum(record, fileStamp(archive))).toBeUndefined();
+    remember('');
+    expect(rememberedSum(record, fileStamp(archive))).toBeUndefined();
+    rmSync(record);
+    expect(rememberedSum(record, fileStamp(archive))).toBeUndefined();
   });
 });
