@@ -55,6 +55,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   keep: { type: 'boolean' },
   force: { type: 'boolean' },
+  provision: { type: 'boolean' },
   since: { type: 'string' },
   watch: { type: 'boolean' },
   grade: { type: 'boolean' },
@@ -88,8 +89,8 @@ export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   monitor: [],
   logs: ['since', 'node'],
   graph: ['watch'],
-  snapshot: ['force', 'only'],
-  reset: [],
+  snapshot: ['force', 'only', 'provision'],
+  reset: ['provision'],
   box: ['force'],
   help: [],
 };
@@ -129,6 +130,8 @@ export interface Args {
   seed?: number;
   keep: boolean;
   force: boolean;
+  /** snapshot restore, reset: provision every role again after the restore, as `lab up` does. */
+  provision: boolean;
   /** logs: the journal of the last this many seconds. */
   sinceS?: number;
   watch: boolean;
@@ -203,6 +206,7 @@ export function parse(argv: string[]): Args {
     seed: integer('--seed', v.seed, 0, 2 ** 31 - 1),
     keep: v.keep ?? false,
     force: v.force ?? false,
+    provision: v.provision ?? false,
     sinceS: v.since === undefined ? undefined : parseDuration('--since', v.since),
     watch: v.watch ?? false,
     grade: v.grade ?? false,

@@ -8,6 +8,7 @@ import { formatProblem, frontAddress, loadLabFile, nodeByName } from '../core/mo
 import { labPaths } from '../core/paths.ts';
 import type { Progress } from '../core/progress.ts';
 import { type LabContext, openLab } from '../engine/context.ts';
+import { provisionHash } from '../engine/provision.ts';
 import { readSnapshot, UP_SNAPSHOT, upSnapshotPlan } from '../engine/snapshots.ts';
 import { up } from '../engine/up.ts';
 import type { Args } from './args.ts';
@@ -84,12 +85,17 @@ async function upSnapshot(
   progress: Progress,
   signal: AbortSignal,
 ): Promise<{ taken: boolean; reason: string; ms?: number }> {
-  const plan = upSnapshotPlan(readSnapshot(ctx.paths, UP_SNAPSHOT), ctx.lab, {
-    only: args.only,
-    selected,
-    machinesOnly: args.machinesOnly,
-    noSnapshot: args.noSnapshot,
-  });
+  const plan = upSnapshotPlan(
+    readSnapshot(ctx.paths, UP_SNAPSHOT),
+    ctx.lab,
+    {
+      only: args.only,
+      selected,
+      machinesOnly: args.machinesOnly,
+      noSnapshot: args.noSnapshot,
+    },
+    provisionHash(),
+  );
   if (!plan.take) {
     progress.info(`snapshot ${UP_SNAPSHOT}: not taken (${plan.reason})`);
     return { taken: false, reason: plan.reason };

@@ -204,9 +204,10 @@ export const HELP: Record<Command, CommandHelp> = {
     examples: ['npm run lab:graph', 'npm run lab:graph -- --watch', 'npm run lab:graph -- --json'],
   },
   snapshot: {
-    usage: 'snapshot save NAME [--force] [--only ROLES] | snapshot restore|delete NAME | snapshot list',
+    usage:
+      'snapshot save NAME [--force] [--only ROLES] | snapshot restore NAME [--provision] | snapshot delete NAME | snapshot list',
     summary:
-      "save the lab's disks under a name and go back to them: nspawn copies each node's overlay layer with the lab frozen for the copy; Vagrant halts the machines and uses `vagrant snapshot`; restore brings the lab up again (Galera re-bootstrapped)",
+      "save the lab's disks under a name and go back to them: nspawn copies each node's overlay layer with the lab frozen for the copy; Vagrant halts the machines and uses `vagrant snapshot`; restore brings the lab up again: booted only, when it was saved frozen with this lab file and provision/ and every service comes back by itself; else provisioned as `lab up` does (Galera re-bootstrapped)",
     options: [
       ['save NAME', 'save every node now (the lab runs on; on Vagrant it is halted and brought back)'],
       ['restore NAME', 'throw away what the nodes hold now, put the saved disks back and bring the lab up'],
@@ -216,6 +217,10 @@ export const HELP: Record<Command, CommandHelp> = {
       [
         '--only ROLES',
         'save: only the nodes with these roles, for a lab brought up with `up --only ROLES`; restore puts back and brings up that part',
+      ],
+      [
+        '--provision',
+        'restore: provision every role again as `lab up` does, even when the lab came back by itself',
       ],
     ],
     examples: [
@@ -227,10 +232,12 @@ export const HELP: Record<Command, CommandHelp> = {
     ],
   },
   reset: {
-    usage: 'reset',
+    usage: 'reset [--provision]',
     summary:
-      'back to the lab as `up --snapshot` (or `snapshot save up`) left it (its snapshot `up`), brought up again: a clean lab between two drills or two students',
-    options: [],
+      'back to the lab as `up --snapshot` (or `snapshot save up`) left it (its snapshot `up`), brought up again: a clean lab between two drills or two students. Booted only, when every service comes back by itself and the lab file and provision/ are those of the snapshot; else every role is provisioned again as `lab up` does',
+    options: [
+      ['--provision', 'provision every role again after the restore, even when the lab came back by itself'],
+    ],
     examples: ['npm run lab:reset', 'npm run lab:reset -- --lab tp && npm run lab:verify -- --lab tp'],
   },
   box: {

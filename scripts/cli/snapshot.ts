@@ -4,9 +4,11 @@ import { EXIT, LabError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
 import { selectSomeNodes } from '../engine/plan.ts';
+import { provisionHash } from '../engine/provision.ts';
 import {
   labHash,
   listSnapshots,
+  provisionReason,
   readSnapshot,
   restoreProblem,
   type SnapshotMeta,
@@ -17,6 +19,7 @@ import {
   writeSnapshot,
 } from '../engine/snapshots.ts';
 import { up } from '../engine/up.ts';
+import { warmStart } from '../engine/warm.ts';
 import type { Args } from './args.ts';
 
 type Out = (text: string) => void;
@@ -24,6 +27,9 @@ type Out = (text: string) => void;
 const ACTIONS = ['save', 'restore', 'list', 'delete'] as const;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (bytes?: number) => (bytes === undefined ? '?' : `${(bytes / 1048576).toFixed(0)} MiB`);
+
+const how = (r: { provisioned: boolean }) =>
+  r.provisioned ? 'every role provisioned again' : 'booted: its services came back by themselves';
 
 const onProgress = (progress: Progress) => (node: string, msg: string) => progress.info(`${node}: ${msg}`);
 
@@ -75,6 +81,7 @@ export async function saveSnapshot(
     ms: Date.now() - t0,
     pausedMs: saved.pausedMs,
     labHash: labHash(ctx.lab),
+    provision: provisionHash(),
   };
   writeSnapshot(ctx.paths, meta);
   if (saved.leftStopped) {
@@ -84,13 +91,18 @@ export async function saveSnapshot(
   return meta;
 }
 
-/** Restores a snapshot onto the lab and brings it up (Galera re-bootstrapped as after a power cut). */
+/**
+ * Restores a snapshot onto the lab and brings it up: booted, when its services come back by themselves
+ * and it was taken with this lab file and provision/ (warm.ts); else, or with `provision`, every role
+ * provisioned again as `lab up` does (Galera re-bootstrapped as after a power cut).
+ */
 export async function restoreSnapshot(
   ctx: LabContext,
   name: string,
   progress: Progress,
   signal?: AbortSignal,
-): Promise<{ ms: number; restoreMs: number }> {
+  provision = false,
+): Promise<{ ms: number; restoreMs: number; provisioned: boolean; why?: string }> {
   const meta = readSnapshot(ctx.paths, name);
   if (!meta) {
     const known = listSnapshots(ctx.paths).map((m) => m.name);
@@ -119,8 +131,15 @@ export async function restoreSnapshot(
   });
   const restoreMs = Date.now() - t0;
   progress.ok(`disks of snapshot ${name} back`, seconds(restoreMs));
+  let why = provision ? '--provision' : provisionReason(meta, ctx.lab, provisionHash());
+  if (!why) {
+    const warm = await warmStart(ctx, progress, nodes, signal);
+    if (warm.ready) return { ms: Date.now() - t0, restoreMs, provisioned: false };
+    why = `it did not come back by itself (${warm.reason})`;
+  }
+  progress.info(`provisioning every role as \`lab up\` does: ${why}`);
   await up(ctx, progress, { signal, only: meta.only });
-  return { ms: Date.now() - t0, restoreMs };
+  return { ms: Date.now() - t0, restoreMs, provisioned: true, why };
 }
 
 function listText(lab: string, metas: SnapshotMeta[]): string {
@@ -152,6 +171,10 @@ export async function snapshotCommand(
     throw new LabError('USAGE', `--only goes with snapshot save, not ${action}`, {
       hint: 'A snapshot saved with --only restores and deletes that part by itself.',
     });
+  if (args.provision && action !== 'restore')
+    throw new LabError('USAGE', `--provision goes with snapshot restore, not ${action}`, {
+      hint: 'npm run lab -- help snapshot',
+    });
   if (action === 'list') {
     const metas = listSnapshots(ctx.paths);
     out(args.json ? JSON.stringify({ lab: ctx.lab.name, snapshots: metas }) : listText(ctx.lab.name, metas));
@@ -172,11 +195,11 @@ export async function snapshotCommand(
     return EXIT.ok;
   }
   if (action === 'restore') {
-    const r = await restoreSnapshot(ctx, name, progress, signal);
+    const r = await restoreSnapshot(ctx, name, progress, signal, args.provision);
     out(
       args.json
         ? JSON.stringify({ ok: true, name, ...r })
-        : `lab ${ctx.lab.name} restored to snapshot ${name} in ${seconds(r.ms)} (disks ${seconds(r.restoreMs)}); \`lab verify\` checks it`,
+        : `lab ${ctx.lab.name} restored to snapshot ${name} in ${seconds(r.ms)} (disks ${seconds(r.restoreMs)}, ${how(r)}); \`lab verify\` checks it`,
     );
     return EXIT.ok;
   }
@@ -208,11 +231,11 @@ export async function resetCommand(
   out: Out,
   signal: AbortSignal,
 ): Promise<number> {
-  const r = await restoreSnapshot(ctx, UP_SNAPSHOT, progress, signal);
+  const r = await restoreSnapshot(ctx, UP_SNAPSHOT, progress, signal, args.provision);
   out(
     args.json
       ? JSON.stringify({ ok: true, name: UP_SNAPSHOT, ...r })
-      : `lab ${ctx.lab.name} reset to its up snapshot in ${seconds(r.ms)} (disks ${seconds(r.restoreMs)}); \`lab verify\` checks it`,
+      : `lab ${ctx.lab.name} reset to its up snapshot in ${seconds(r.ms)} (disks ${seconds(r.restoreMs)}, ${how(r)}); \`lab verify\` checks it`,
   );
   return EXIT.ok;
 }

@@ -44,14 +44,19 @@ export function provisionFiles(
   return files;
 }
 
+/** The hash a node's provision tree is known by (its `.bundle` file): of every path, mode and content. */
+export function provisionHash(files = provisionFiles()): string {
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f.path}\0${f.mode}\0${f.content}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
+
 /** A bash script that recreates the provision tree in one round trip, replacing the old one atomically. */
 export function bundleScript(files: { path: string; content: string; mode: number }[]): {
   script: string;
   hash: string;
 } {
-  const hash = createHash('sha256');
-  for (const f of files) hash.update(`${f.path}\0${f.mode}\0${f.content}\0`);
-  const digest = hash.digest('hex').slice(0, 16);
+  const digest = provisionHash(files);
   const lines = ['set -euo pipefail', `t=${REMOTE_DIR}.new`, 'rm -rf "$t"', 'mkdir -p "$t"'];
   for (const f of files) {
     lines.push(`mkdir -p "$t/$(dirname '${f.path}')"`);

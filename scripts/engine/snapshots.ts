@@ -27,6 +27,8 @@ export interface SnapshotMeta {
   pausedMs?: number;
   /** The lab as described when it was taken: `up` retakes its snapshot only when this changed. */
   labHash: string;
+  /** The provision/ tree the nodes had (its bundle hash): a restore boots without provisioning only while it is the same. */
+  provision?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
@@ -103,11 +105,25 @@ export function restoreProblem(meta: SnapshotMeta, lab: Lab, provider: ProviderN
   return undefined;
 }
 
+/**
+ * Why a restore of this snapshot must provision every role again as `lab up` does, or undefined when
+ * booting it is enough (the lab file and provision/ are those it was taken with).
+ */
+export function provisionReason(meta: SnapshotMeta, lab: Lab, provision: string): string | undefined {
+  if (meta.labHash !== labHash(lab)) return 'the lab file changed since it was taken';
+  if (meta.mode !== 'frozen')
+    return 'it was taken of halted machines: Galera comes back from a clean stop only through a bootstrap';
+  if (!meta.provision) return 'it does not record the provision/ it was taken with (an older snapshot)';
+  if (meta.provision !== provision) return 'provision/ changed since it was taken';
+  return undefined;
+}
+
 /** Whether `up`, having just finished, takes the `up` snapshot, and why (for its progress line). */
 export function upSnapshotPlan(
   existing: SnapshotMeta | undefined,
   lab: Lab,
   run: { only?: string[]; selected: number; machinesOnly: boolean; noSnapshot: boolean },
+  provision?: string,
 ): { take: boolean; reason: string } {
   if (run.noSnapshot) return { take: false, reason: 'not asked for (`up --snapshot` takes it)' };
   if (run.machinesOnly) return { take: false, reason: '--machines-only: nothing provisioned to return to' };
@@ -116,6 +132,9 @@ export function upSnapshotPlan(
   if (!existing) return { take: true, reason: 'the first up that finished' };
   if (existing.labHash !== labHash(lab))
     return { take: true, reason: 'the lab file changed since it was taken' };
+  // A reset boots a snapshot of the provision/ of now without provisioning again (warm.ts).
+  if (provision && existing.provision !== provision)
+    return { take: true, reason: 'provision/ changed since it was taken' };
   return {
     take: false,
     reason: `the one of ${existing.created} stays (\`lab snapshot save up --force\` retakes it)`,

@@ -203,8 +203,14 @@ describe('snapshot, reset and status --all', () => {
     expect(parse(['snapshot', 'list', '--json'])).toMatchObject({ rest: ['list'], json: true });
   });
 
-  it('takes `reset` alone, and refuses options it does not take', () => {
-    expect(parse(['reset', '--lab', 'tp'])).toMatchObject({ command: 'reset', lab: 'tp' });
+  it('takes `reset` alone or with --provision, and refuses options it does not take', () => {
+    expect(parse(['reset', '--lab', 'tp'])).toMatchObject({ command: 'reset', lab: 'tp', provision: false });
+    expect(parse(['reset', '--provision'])).toMatchObject({ provision: true });
+    expect(parse(['snapshot', 'restore', 'x', '--provision'])).toMatchObject({
+      rest: ['restore', 'x'],
+      provision: true,
+    });
+    expect(() => parse(['up', '--provision'])).toThrow(/up does not take --provision/);
     expect(() => parse(['reset', '--force'])).toThrow(/reset does not take --force/);
     expect(() => parse(['snapshot', 'save', 'x', '--node', 'db1'])).toThrow(/snapshot does not take --node/);
   });

@@ -50,6 +50,9 @@ describe('lab help', () => {
 describe('help of snapshots and reset', () => {
   it('says what reset returns to and that only up --snapshot takes it', () => {
     expect(commandHelp('reset')).toMatch(/`up --snapshot`/);
+    expect(commandHelp('reset')).toMatch(/Booted only, when every service comes back by itself/);
+    expect(commandHelp('reset')).toContain('--provision');
+    expect(commandHelp('snapshot')).toContain('restore NAME [--provision]');
     expect(commandHelp('up')).toMatch(/saves the snapshot `up`.*unless the lab file changed/);
     expect(commandHelp('up')).toContain('--snapshot');
   });

@@ -127,6 +127,8 @@ describe.skipIf(skipReason)(
       await ssh('router1', 'touch', '/root/after-save');
       const restore = await labOk(['snapshot', 'restore', 's1', ...SNAP, '--json']);
       took.restore = restore.ms;
+      // Frozen with this lab file and provision/: booted, every service back by itself, nothing provisioned.
+      expect(json<{ provisioned: boolean }>(restore)).toMatchObject({ provisioned: false });
       const v = await verify(SNAP);
       took.restoreVerify = v.ms;
       expect(failedOf(v.report)).toEqual([]);
@@ -146,12 +148,15 @@ describe.skipIf(skipReason)(
     });
 
     it('lab reset goes back to the lab as up left it', async () => {
-      const reset = await labOk(['reset', ...SNAP]);
+      const reset = await labOk(['reset', ...SNAP, '--json']);
       const v = await verify(SNAP);
       took.reset = reset.ms;
       took.resetVerify = reset.ms + v.ms;
       expect(failedOf(v.report)).toEqual([]);
       expect(v.code).toBe(0);
+      expect(json<{ provisioned: boolean }>(reset)).toMatchObject({ provisioned: false });
+      // The lab booted from the snapshot is the provisioned one: an up finds nothing to change.
+      expect(json<{ changes: number }>(await labOk(['up', ...SNAP, '--json'])).changes).toBe(0);
       expect(await rowCount('db3', 'before-save')).toBe(0);
       expect((await lab(['ssh', ...SNAP, '--node', 'db2', '--', 'test', '-e', '/root/probe'])).code).toBe(1);
       await labOk(['snapshot', 'delete', 's1', ...SNAP]);

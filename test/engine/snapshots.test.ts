@@ -7,6 +7,7 @@ import { labPaths } from '../../scripts/core/paths.ts';
 import {
   labHash,
   listSnapshots,
+  provisionReason,
   readSnapshot,
   restoreProblem,
   type SnapshotMeta,
@@ -53,6 +54,14 @@ describe('the up snapshot', () => {
   it('is retaken when the lab file changed', () => {
     expect(upSnapshotPlan(meta({ labHash: 'other' }), lab, whole)).toMatchObject({ take: true });
   });
+  it('is retaken when provision/ changed, or it does not say which provision/ it holds', () => {
+    expect(upSnapshotPlan(meta({ provision: 'aaaa' }), lab, whole, 'aaaa').take).toBe(false);
+    expect(upSnapshotPlan(meta({ provision: 'aaaa' }), lab, whole, 'bbbb')).toMatchObject({
+      take: true,
+      reason: /provision\/ changed/,
+    });
+    expect(upSnapshotPlan(meta(), lab, whole, 'bbbb').take).toBe(true);
+  });
   it('is not taken by a partial up, --machines-only or --no-snapshot', () => {
     expect(upSnapshotPlan(undefined, lab, { ...whole, selected: 1, only: ['db'] }).take).toBe(false);
     expect(upSnapshotPlan(undefined, lab, { ...whole, machinesOnly: true }).take).toBe(false);
@@ -61,6 +70,22 @@ describe('the up snapshot', () => {
   it('does not depend on where the lab file is', () => {
     expect(labHash({ ...lab, file: '/elsewhere/lab.yaml' })).toBe(labHash(lab));
     expect(labHash({ ...lab, nodes: lab.nodes.slice(1) })).not.toBe(labHash(lab));
+  });
+});
+
+describe('restoring a snapshot without provisioning again', () => {
+  it('is enough for a frozen snapshot of this lab file and provision/', () => {
+    expect(provisionReason(meta({ provision: 'aaaa' }), lab, 'aaaa')).toBeUndefined();
+  });
+  it('is not, with the reason, for another lab file, provision/, a halted or an older snapshot', () => {
+    expect(provisionReason(meta({ provision: 'aaaa', labHash: 'x' }), lab, 'aaaa')).toMatch(
+      /lab file changed/,
+    );
+    expect(provisionReason(meta({ provision: 'aaaa' }), lab, 'bbbb')).toMatch(/provision\/ changed/);
+    expect(provisionReason(meta({ provision: 'aaaa', mode: 'halted' }), lab, 'aaaa')).toMatch(
+      /halted machines/,
+    );
+    expect(provisionReason(meta(), lab, 'aaaa')).toMatch(/older snapshot/);
   });
 });
 

@@ -1,0 +1,101 @@
+// After a snapshot restore, the disks are those of a lab that was provisioned and running: booted, they
+// come back as after a power cut of the whole lab, and every service the roles set up starts by itself
+// (the lab is built to: the whole-lab power-cycle drill shows it). When the snapshot was taken with the
+// lab file and provision/ of now, running every role again would change nothing and cost most of a
+// reset. `warmStart` boots the machines instead, waits until no node's systemd has a unit starting,
+// stopping or failed, or a job queued, and checks that the Galera nodes formed one Primary component.
+// Anything else is a reason, and the caller provisions as `lab up` does.
+import type { Node } from '../core/model.ts';
+import type { Progress } from '../core/progress.ts';
+import type { LabContext } from './context.ts';
+import { roleEnv } from './env.ts';
+import { parseProbeLine } from './galera.ts';
+import { runStep } from './provision.ts';
+import { inParallel } from './up.ts';
+
+/** How long a node's boot may take to settle before a warm start gives up on it. */
+export const SETTLE_S = 90;
+
+/**
+ * A node's boot settled: `systemctl is-system-running --wait`, then no unit activating (a service in
+ * its auto-restart wait counts: the web node's mount retry), deactivating, reloading or failed, and no
+ * job queued, seen twice half a second apart (a timer's short oneshot is over by then). Prints `ready`,
+ * or what was still busy when `$1` seconds were up.
+ */
+export function settleArgv(seconds: number): string[] {
+  const script = [
+    'end=$(( $(date +%s) + $1 ))',
+    'timeout "$1" systemctl is-system-running --wait >/dev/null 2>&1 || true',
+    'calm=0',
+    'while :; do',
+    '  busy=$(systemctl list-units --all --state=activating,deactivating,reloading,failed --plain --no-legend --no-pager | awk \'{printf "%s(%s) ", $1, $4}\')',
+    '  jobs=$(systemctl list-jobs --no-legend --no-pager | wc -l)',
+    '  if [ -z "$busy" ] && [ "$jobs" -eq 0 ]; then calm=$((calm + 1)); else calm=0; fi',
+    '  [ "$calm" -ge 2 ] && { echo ready; exit 0; }',
+    '  [ "$(date +%s)" -ge "$end" ] && { echo "still busy after $1 s: $busy $jobs job(s) queued"; exit 1; }',
+    '  sleep 0.5',
+    'done',
+  ].join('\n');
+  return ['sh', '-c', script, 'settle', String(seconds)];
+}
+
+export type WarmResult = { ready: true } | { ready: false; reason: string };
+
+export async function warmStart(
+  ctx: LabContext,
+  progress: Progress,
+  nodes: Node[],
+  signal?: AbortSignal,
+): Promise<WarmResult> {
+  progress.phase('machines', `${nodes.length} node(s) on ${ctx.provider.name}`);
+  const t0 = Date.now();
+  await ctx.provider.up(nodes, { signal, onProgress: (node, msg) => progress.info(`${node}: ${msg}`) });
+  progress.ok(nodes.map((n) => n.name).join(' '), `up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  progress.phase('settle', 'every node: its services up by themselves, nothing starting or failed');
+  const busy: string[] = [];
+  await inParallel(nodes, nodes.length, async (n) => {
+    const r = await ctx.remote.exec(n.name, settleArgv(SETTLE_S), {
+      timeoutMs: (SETTLE_S + 15) * 1000,
+      signal,
+    });
+    const said = r.stdout.trim() || r.stderr.trim() || `exit ${r.code}`;
+    if (r.code === 0)
+      progress.ok(n.name, `settled ${((Date.now() - t0) / 1000).toFixed(1)} s after boot began`);
+    else {
+      progress.warn(`${n.name}: ${said}`);
+      busy.push(`${n.name}: ${said}`);
+    }
+  });
+  if (busy.length > 0) return { ready: false, reason: busy.join('; ') };
+
+  const dbs = nodes.filter((n) => n.roles.includes('db'));
+  if (dbs.length < 2) return { ready: true };
+  progress.phase('galera-probe', dbs.map((n) => n.name).join(', '));
+  const probes = await Promise.all(
+    dbs.map(async (n) => {
+      const o = await runStep(ctx.remote, {
+        node: n.name,
+        role: 'db',
+        step: 'probe',
+        env: roleEnv(ctx.lab, n, ctx.provider.name, ctx.secrets),
+        logDir: ctx.paths.logs,
+        secrets: ctx.secrets,
+        signal,
+      });
+      if (o.code !== 0) return { node: n.name, problem: `its probe failed (exit ${o.code})` };
+      const p = parseProbeLine(n.name, o.states.map((s) => `::lab-state ${s}`).join('\n'));
+      progress.ok(o.label, o.states.join(' '));
+      return {
+        node: n.name,
+        problem: p.running && p.primary ? undefined : 'not in a Primary component',
+        uuid: p.uuid,
+      };
+    }),
+  );
+  const problems = probes.filter((p) => p.problem).map((p) => `${p.node}: ${p.problem}`);
+  if (problems.length > 0) return { ready: false, reason: `Galera ${problems.join('; ')}` };
+  const uuids = new Set(probes.map((p) => p.uuid));
+  if (uuids.size !== 1) return { ready: false, reason: `Galera came back as ${uuids.size} clusters` };
+  return { ready: true };
+}
