@@ -1,11 +1,14 @@
 // The settle script a warm start runs on every node, against a stand-in `systemctl` on PATH that plays
-// a boot: units still activating for a while, then calm; or one unit failed for good.
+// a boot: units still activating for a while, then calm; or one unit failed for good. Then the wait for
+// what the boot elects to agree.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { settleArgv } from '../../scripts/engine/warm.ts';
+import { ALL_CHECKS } from '../../scripts/checks/index.ts';
+import type { VerifyReport } from '../../scripts/checks/run.ts';
+import { ELECTED_CHECKS, settleArgv, untilAgreed } from '../../scripts/engine/warm.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'settle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,5 +59,42 @@ describe('a node settling after a restore', () => {
   it('waits for the boot itself first (is-system-running --wait, bounded)', () => {
     expect(settleArgv(90).join(' ')).toMatch(/timeout "\$1" systemctl is-system-running --wait/);
     expect(execFileSync('sh', ['-n', '-c', settleArgv(90)[2]!])).toBeDefined();
+  });
+});
+
+/** A report with these checks failing (the rest pass or skip). */
+const report = (failing: string[], skipped: string[] = []): VerifyReport => ({
+  ok: failing.length === 0,
+  checks: [
+    ...failing.map((id) => ({ id, status: 'fail' as const, summary: `${id} is off` })),
+    ...skipped.map((id) => ({ id, status: 'skip' as const, summary: 'not in this lab' })),
+  ].map((c) => ({ ...c, tier: 'redis' as const, title: c.id, evidence: [], ms: 0 })),
+});
+
+describe('what a whole-lab boot elects, after every node settled', () => {
+  it('names checks that exist, none of them one that writes or loads the lab', () => {
+    const ids = new Set(ALL_CHECKS.map((c) => c.id));
+    for (const id of ELECTED_CHECKS) expect(ids.has(id), id).toBe(true);
+    expect(ELECTED_CHECKS).toContain('redis.agree');
+    expect(ELECTED_CHECKS.some((id) => id.startsWith('nextcloud.') || id.startsWith('web.'))).toBe(false);
+  });
+
+  it('waits while two Redis nodes say they are primary, and is done once they agree (skips are fine)', async () => {
+    const seen = [report(['redis.agree']), report(['redis.agree']), report([], ['lb.vip'])];
+    let calls = 0;
+    const r = await untilAgreed(async () => seen[calls++]!, 5000, 10);
+    expect(r.ok).toBe(true);
+    expect(calls).toBe(3);
+  });
+
+  it('gives up at the deadline with what still failed last', async () => {
+    let calls = 0;
+    const r = await untilAgreed(
+      async () => report(calls++ < 1 ? ['lb.vip', 'redis.agree'] : ['redis.agree']),
+      100,
+      20,
+    );
+    expect(r).toEqual({ ok: false, failing: ['redis.agree: redis.agree is off'] });
+    expect(calls).toBeGreaterThan(1);
   });
 });
