@@ -611,6 +611,16 @@ interface ArchEntry {
   perDrill: DrillSummary['drills'];
 }
 
+/** Whether a `reset --json` booted the snapshot as it was or provisioned every role again, and why. */
+function resetHow(stdout: string): string {
+  try {
+    const r = JSON.parse(stdout) as { provisioned?: boolean; why?: string };
+    return r.provisioned ? `provisioned: ${r.why ?? '?'}` : 'booted, nothing provisioned';
+  } catch {
+    return 'its JSON unreadable';
+  }
+}
+
 // Issue 14's figures on full-ha (13 nodes, with the real Nextcloud): snapshot save (the freeze and the
 // whole save), reset back to a verified lab, and one logs bundle of every node.
 async function operate(): Promise<void> {
@@ -634,7 +644,7 @@ async function operate(): Promise<void> {
     seconds: reset.seconds + verify.seconds,
     target: '30 s, verify passing',
     ok: reset.seconds + verify.seconds <= 30 && verify.code === 0,
-    note: `reset ${reset.seconds.toFixed(1)} s, verify ${verify.seconds.toFixed(1)} s ${verify.code === 0 ? 'passed' : 'FAILED'}`,
+    note: `reset ${reset.seconds.toFixed(1)} s (${resetHow(reset.stdout)}), verify ${verify.seconds.toFixed(1)} s ${verify.code === 0 ? 'passed' : 'FAILED'}`,
   });
   const logs = await lab(['logs', ...L, '--json']);
   const bundle = JSON.parse(logs.stdout) as { file: string; nodes: { node: string; status: string }[] };
