@@ -22,12 +22,19 @@ export interface Secrets {
   outputs: Record<string, string>;
 }
 
-function generate(name: SecretName): string {
+/**
+ * A new random secret. Never one that begins with "-": base64url has that character, and a password
+ * given to a command as its own word then reads as an option (occ maintenance:install failed on one).
+ */
+export function generate(name: SecretName): string {
   // VRRP authentication takes at most 8 characters.
   const length = name === 'KEEPALIVED_PASSWORD' ? 6 : 18;
-  return randomBytes(length)
-    .toString('base64url')
-    .slice(0, length === 6 ? 8 : 24);
+  for (;;) {
+    const value = randomBytes(length)
+      .toString('base64url')
+      .slice(0, length === 6 ? 8 : 24);
+    if (!value.startsWith('-')) return value;
+  }
 }
 
 /** Loads the lab's secrets, generating any that are missing, and saves them back with mode 0600. */

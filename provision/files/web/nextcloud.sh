@@ -42,12 +42,14 @@ nextcloud_font() {
   changed "linked $dejavu as $font (the archive has no avatar font)"
 }
 
+# The passwords go as --opt=VALUE: a value that begins with "-" (base64url has it) given as its own
+# word is read by occ as an option ("The "-4" option does not exist", e2e 2026-12-04).
 nextcloud_install() {
   local admin=${NEXTCLOUD_ADMIN_USER:-admin}
   log "installing Nextcloud against MariaDB at $ROUTER_ADDR:3306 (data in $NC_DATA)"
   occ maintenance:install --database mysql --database-host "$ROUTER_ADDR" --database-port 3306 \
-    --database-name nextcloud --database-user nextcloud --database-pass "$DB_NEXTCLOUD_PASSWORD" \
-    --admin-user "$admin" --admin-pass "$NEXTCLOUD_ADMIN_PASSWORD" --data-dir "$NC_DATA" >&2 ||
+    --database-name nextcloud --database-user nextcloud --database-pass="$DB_NEXTCLOUD_PASSWORD" \
+    --admin-user "$admin" --admin-pass="$NEXTCLOUD_ADMIN_PASSWORD" --data-dir "$NC_DATA" >&2 ||
     die "occ maintenance:install failed (see above); the database nextcloud may need emptying before a retry"
   changed "installed Nextcloud (admin user $admin)"
 }
