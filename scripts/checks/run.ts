@@ -8,6 +8,11 @@ export interface VerifyReport {
   checks: CheckResult[];
 }
 
+/** The checks that did not pass, as "id: summary" lines a student can read. */
+export function failedChecks(report: VerifyReport): string[] {
+  return report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.summary}`);
+}
+
 export interface RunChecksOptions {
   tiers?: Tier[];
   timeoutMs?: number;

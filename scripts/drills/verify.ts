@@ -3,18 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_CHECKS } from '../checks/index.ts';
-import { runChecks, type VerifyReport } from '../checks/run.ts';
+import { failedChecks, runChecks, type VerifyReport } from '../checks/run.ts';
 import { LabError } from '../core/errors.ts';
 import { frontAddress, REPO_ROOT } from '../core/model.ts';
 import type { LabContext } from '../engine/context.ts';
 import { rejoinPending } from './rejoin.ts';
 import { type DavAccess, DRILL_DIR, putDavFile } from './traffic.ts';
 import { parseStoredWrites, type StoredWrite } from './writes.ts';
-
-/** The checks that did not pass, as "id: summary" lines a student can read. */
-export function failedChecks(report: VerifyReport): string[] {
-  return report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.summary}`);
-}
 
 /**
  * Refuses to start a drill on a lab that is not healthy: a drill measures a failover, not an outage.

@@ -7,7 +7,7 @@
 // waits until what the lab elects at boot agrees (one Redis primary, one VIP holder per pair, every
 // balancer's servers UP). Anything else is a reason, and the caller provisions as `lab up` does.
 import { ALL_CHECKS } from '../checks/index.ts';
-import { runChecks, type VerifyReport } from '../checks/run.ts';
+import { failedChecks, runChecks, type VerifyReport } from '../checks/run.ts';
 import type { Node } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
 import type { LabContext } from './context.ts';
@@ -61,26 +61,21 @@ export const ELECTED_CHECKS = [
   'lb.backends',
 ] as const;
 
-export type Agreed = { ok: true; ms: number } | { ok: false; failing: string[] };
-
 /**
  * Runs `run` until no check in its report fails (a skip is fine: that part is not in the lab or its
- * node not restored), every `intervalMs`, for at most `deadlineMs`; the failures of the last run when
- * the time is up.
+ * node not restored), every `intervalMs`, for at most `deadlineMs`. Returns [] once agreed, else the
+ * failures of the last run when the time is up.
  */
 export async function untilAgreed(
   run: () => Promise<VerifyReport>,
   deadlineMs: number,
   intervalMs = 1000,
   signal?: AbortSignal,
-): Promise<Agreed> {
+): Promise<string[]> {
   const t0 = Date.now();
   for (;;) {
-    const failing = (await run()).checks
-      .filter((c) => c.status === 'fail')
-      .map((c) => `${c.id}: ${c.summary}`);
-    if (failing.length === 0) return { ok: true, ms: Date.now() - t0 };
-    if (signal?.aborted || Date.now() - t0 + intervalMs > deadlineMs) return { ok: false, failing };
+    const failing = failedChecks(await run());
+    if (failing.length === 0 || signal?.aborted || Date.now() - t0 + intervalMs > deadlineMs) return failing;
     await new Promise((res) => setTimeout(res, intervalMs));
   }
 }
@@ -120,15 +115,15 @@ export async function warmStart(
 
   const elected = ALL_CHECKS.filter((c) => (ELECTED_CHECKS as readonly string[]).includes(c.id));
   progress.phase('agree', 'what the boot elects: the Redis primary, the VIP holders, the balancers');
-  const agreed = await untilAgreed(
+  const failing = await untilAgreed(
     () => runChecks(ctx, elected, { timeoutMs: 15_000, signal }),
     AGREE_S * 1000,
     1000,
     signal,
   );
-  if (!agreed.ok) {
-    for (const f of agreed.failing) progress.warn(f);
-    return { ready: false, reason: `not agreed after ${AGREE_S} s: ${agreed.failing.join('; ')}` };
+  if (failing.length > 0) {
+    for (const f of failing) progress.warn(f);
+    return { ready: false, reason: `not agreed after ${AGREE_S} s: ${failing.join('; ')}` };
   }
   progress.ok('agreed', `${((Date.now() - t0) / 1000).toFixed(1)} s after boot began`);
   return { ready: true };
