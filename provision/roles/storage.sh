@@ -23,10 +23,25 @@ gluster_cli() { timeout 60 gluster --mode=script "$@"; }
 apply() {
   ensure_role_packages "${LAB_GLUSTER_ROLE:-storage}"
   [[ -d $BRICK ]] || { install -d -m 0755 "$BRICK"; changed "created brick directory $BRICK"; }
+  without_georep
   ensure_enabled glusterd
   ensure_started glusterd
   wait_until 30 "glusterd to answer" gluster_cli pool list
   brick_metrics
+}
+
+# Every start of glusterd runs geo-replication's gsyncd (Python) a dozen times, one after another, to
+# write a config the lab never reads: 3 s of an idle restart, 10 s and 4-5 CPU seconds per storage node
+# of a whole-lab boot on 2 cores (nspawn full-ha reset, 2026-12-04). The lab has no geo-replication.
+# With gsyncd moved aside (a dpkg diversion: an upgrade of glusterfs-common keeps it there), glusterd
+# logs "geo-replication module not installed in the system" and skips it; `dpkg-divert --rename
+# --remove PATH` brings it back.
+without_georep() {
+  local gsyncd
+  gsyncd=$(dpkg -L glusterfs-common 2>/dev/null | grep -m1 '/glusterfs/gsyncd$') || return 0
+  [[ -e $gsyncd ]] || return 0
+  dpkg-divert --quiet --local --rename --divert "$gsyncd.lab-off" --add "$gsyncd"
+  changed "moved geo-replication's $gsyncd aside: glusterd starts without running it"
 }
 
 # This node's brick state for Prometheus (files/storage/gluster-metrics.sh), fed by a 10 s timer.
