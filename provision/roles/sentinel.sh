@@ -44,6 +44,10 @@ if ! monitors; then
   render_conf "$primary" | put_file /etc/redis/sentinel.conf 0640 redis:redis || true
   restart=1
 fi
+put_file /usr/local/lib/lab/sentinel-wait.sh 0755 <"$LAB_PROVISION_DIR/files/redis/sentinel-wait.sh" || true
+if put_file /etc/systemd/system/redis-sentinel.service.d/lab.conf 0644 <"$LAB_PROVISION_DIR/files/redis/redis-sentinel-lab.conf"; then
+  systemctl daemon-reload
+fi
 ensure_enabled redis-sentinel
 restart_if "$restart" redis-sentinel
 wait_until 30 "redis-sentinel to answer PING" scli "$NODE_IP" PING
