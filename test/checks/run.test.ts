@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../../scripts/checks/index.ts';
-import { runChecks, skipCause } from '../../scripts/checks/run.ts';
-import type { Check, CheckContext } from '../../scripts/checks/types.ts';
+import { runChecks, skipCause, TIERS_AT_ONCE } from '../../scripts/checks/run.ts';
+import type { Check, CheckContext, Tier } from '../../scripts/checks/types.ts';
 import { loadLabFile } from '../../scripts/core/model.ts';
 import type { LabContext } from '../../scripts/engine/context.ts';
 
@@ -41,6 +41,42 @@ describe('checks runner', () => {
       ),
     ]);
     expect(some.ok).toBe(true);
+  });
+
+  it("runs tiers side by side (at most TIERS_AT_ONCE), a tier in order, and reports in the checks' order", async () => {
+    const tiers: Tier[] = ['machines', 'lb', 'web', 'data', 'storage'];
+    let running = 0;
+    let most = 0;
+    const log: string[] = [];
+    const timed = (id: string, tier: Tier, ms: number): Check => ({
+      ...check(id, async () => {
+        log.push(`start ${id}`);
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, ms));
+        running--;
+        log.push(`end ${id}`);
+        return { status: 'pass', summary: id, evidence: [] };
+      }),
+      tier,
+    });
+    // web's two checks are slow: the tiers after it must not wait for them.
+    const checks = [
+      timed('m', tiers[0]!, 5),
+      timed('l', tiers[1]!, 5),
+      timed('w1', tiers[2]!, 60),
+      timed('w2', tiers[2]!, 60),
+      timed('d', tiers[3]!, 5),
+      timed('s', tiers[4]!, 5),
+    ];
+    const told: string[] = [];
+    const r = await runChecks(ctx, checks, { onResult: (c) => told.push(c.id) });
+    expect(r.checks.map((c) => c.id)).toEqual(['m', 'l', 'w1', 'w2', 'd', 's']);
+    expect(told).toEqual(['m', 'l', 'w1', 'w2', 'd', 's']);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(TIERS_AT_ONCE);
+    // Within a tier, one after another; another tier's checks ran while web's were busy.
+    expect(log.indexOf('start w2')).toBeGreaterThan(log.indexOf('end w1'));
+    expect(log.indexOf('end s')).toBeLessThan(log.indexOf('end w2'));
   });
 
   it('turns a thrown error or a hang into a failed check with the message', async () => {
