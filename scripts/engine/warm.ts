@@ -23,7 +23,10 @@ export const SETTLE_S = 90;
  * A node's boot settled: `systemctl is-system-running --wait`, then no unit activating (a service in
  * its auto-restart wait counts: the web node's mount retry), deactivating, reloading or failed, and no
  * job queued, seen twice half a second apart (a timer's short oneshot is over by then). Prints `ready`,
- * or what was still busy when `$1` seconds were up.
+ * or what was still busy when `$1` seconds were up. It runs on every node while all of them boot on a
+ * busy host: a busy node is asked again every second (two systemctl calls, a date, a sleep)
+ * (the first version forked six processes every half second, and the tool's own commands took up to
+ * half of a 2-core host during a full-ha reset).
  */
 export function settleArgv(seconds: number): string[] {
   const script = [
@@ -31,12 +34,21 @@ export function settleArgv(seconds: number): string[] {
     'timeout "$1" systemctl is-system-running --wait >/dev/null 2>&1 || true',
     'calm=0',
     'while :; do',
-    '  busy=$(systemctl list-units --all --state=activating,deactivating,reloading,failed --plain --no-legend --no-pager | awk \'{printf "%s(%s) ", $1, $4}\')',
-    '  jobs=$(systemctl list-jobs --no-legend --no-pager | wc -l)',
-    '  if [ -z "$busy" ] && [ "$jobs" -eq 0 ]; then calm=$((calm + 1)); else calm=0; fi',
-    '  [ "$calm" -ge 2 ] && { echo ready; exit 0; }',
-    '  [ "$(date +%s)" -ge "$end" ] && { echo "still busy after $1 s: $busy $jobs job(s) queued"; exit 1; }',
-    '  sleep 0.5',
+    '  busy=$(systemctl list-units --all --state=activating,deactivating,reloading,failed --plain --no-legend --no-pager)',
+    '  jobs=$(systemctl list-jobs --no-legend --no-pager)',
+    '  if [ -z "$busy$jobs" ]; then',
+    '    calm=$((calm + 1))',
+    '    [ "$calm" -ge 2 ] && { echo ready; exit 0; }',
+    '    sleep 0.5',
+    '    continue',
+    '  fi',
+    '  calm=0',
+    '  if [ "$(date +%s)" -ge "$end" ]; then',
+    '    units=$(printf "%s\\n" "$busy" | awk \'NF { printf "%s(%s) ", $1, $4 }\')',
+    '    echo "still busy after $1 s: $units$(printf "%s\\n" "$jobs" | grep -c .) job(s) queued"',
+    '    exit 1',
+    '  fi',
+    '  sleep 1',
     'done',
   ].join('\n');
   return ['sh', '-c', script, 'settle', String(seconds)];
