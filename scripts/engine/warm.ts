@@ -24,9 +24,9 @@ export const SETTLE_S = 90;
  * its auto-restart wait counts: the web node's mount retry), deactivating, reloading or failed, and no
  * job queued, seen twice half a second apart (a timer's short oneshot is over by then). Prints `ready`,
  * or what was still busy when `$1` seconds were up. It runs on every node while all of them boot on a
- * busy host: a busy node is asked again every second (two systemctl calls, a date, a sleep)
- * (the first version forked six processes every half second, and the tool's own commands took up to
- * half of a 2-core host during a full-ha reset).
+ * busy host, so a busy node is asked again only every second, with two systemctl calls, a date and a
+ * sleep. The first version forked six processes every half second, and during a full-ha reset the
+ * tool's own commands took up to half of a 2-core host.
  */
 export function settleArgv(seconds: number): string[] {
   const script = [
