@@ -25,8 +25,8 @@ export const SETTLE_S = 90;
  * job queued, seen twice half a second apart (a timer's short oneshot is over by then). Prints `ready`,
  * or what was still busy when `$1` seconds were up. It runs on every node while all of them boot on a
  * busy host, so a busy node is asked again only every second, with two systemctl calls, a date and a
- * sleep. The first version forked six processes every half second, and during a full-ha reset the
- * tool's own commands took up to half of a 2-core host.
+ * sleep. The first version forked six processes every half second. During a full-ha reset, what the
+ * tool runs over SSH (this loop, the probes, the checks) takes up to half of a 2-core host.
  */
 export function settleArgv(seconds: number): string[] {
   const script = [
