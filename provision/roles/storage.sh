@@ -37,8 +37,11 @@ apply() {
 # logs "geo-replication module not installed in the system" and skips it; `dpkg-divert --rename
 # --remove PATH` brings it back.
 without_georep() {
-  local gsyncd
-  gsyncd=$(dpkg -L glusterfs-common 2>/dev/null | grep -m1 '/glusterfs/gsyncd$') || return 0
+  local files gsyncd
+  # Not `dpkg -L | grep -m1`: with pipefail, grep leaving early made dpkg's SIGPIPE fail the pipeline
+  # now and then, and the diversion waited for the next `up` (which then changed something: CI).
+  files=$(dpkg -L glusterfs-common 2>/dev/null) || return 0
+  gsyncd=$(grep -m1 '/glusterfs/gsyncd$' <<<"$files") || return 0
   [[ -e $gsyncd ]] || return 0
   dpkg-divert --quiet --local --rename --divert "$gsyncd.lab-off" --add "$gsyncd"
   changed "moved geo-replication's $gsyncd aside: glusterd starts without running it"

@@ -86,11 +86,36 @@ async function targetsCheck(ctx: CheckContext): Promise<CheckOutcome> {
   return pass(`${targets.length - ignored.length} target(s) up${note}`, [evidence(r)]);
 }
 
+// A rule group Prometheus has not evaluated yet says `unknown` for its rules: after a (re)start each
+// group first evaluates at an offset within its interval. Verify right after `up` met that once the
+// checks ran three tiers at once (the monitoring tier no longer came last). Such rules are read again
+// until one interval and a margin have passed; a rule with an error fails at once.
+const FIRST_EVAL_MS = (INTERVAL_S + SCRAPE_TIMEOUT_S) * 1000;
+
+/** Whether the only thing wrong is rules not evaluated yet (no error, no group missing). */
+export function rulesPending(judged: { missing: string[]; unhealthy: string[] }): boolean {
+  return (
+    judged.missing.length === 0 &&
+    judged.unhealthy.length > 0 &&
+    judged.unhealthy.every((u) => u.endsWith(': unknown'))
+  );
+}
+
 async function rulesCheck(ctx: CheckContext): Promise<CheckOutcome> {
-  const r = await apiGet(ctx.remote, ctx.lab, '/api/v1/rules', { signal: ctx.signal });
+  const deadline = Date.now() + FIRST_EVAL_MS;
+  const read = () => apiGet(ctx.remote, ctx.lab, '/api/v1/rules', { signal: ctx.signal });
+  let r = await read();
   if (r.code !== 0) return fail('Prometheus did not answer /api/v1/rules', [evidence(r)], where);
-  const groups = parseRules(r.stdout);
-  const { missing, unhealthy } = judgeRules(groups);
+  let groups = parseRules(r.stdout);
+  let judged = judgeRules(groups);
+  while (rulesPending(judged) && Date.now() + REREAD_MS < deadline) {
+    await sleep(REREAD_MS, undefined, { signal: ctx.signal });
+    r = await read();
+    if (r.code !== 0) return fail('Prometheus did not answer /api/v1/rules', [evidence(r)], where);
+    groups = parseRules(r.stdout);
+    judged = judgeRules(groups);
+  }
+  const { missing, unhealthy } = judged;
   if (missing.length > 0 || unhealthy.length > 0)
     return fail(
       [missing.length > 0 ? `rule group(s) not loaded: ${missing.join(', ')}` : '', ...unhealthy]

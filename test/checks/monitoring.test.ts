@@ -77,6 +77,30 @@ describe('the monitoring tier', () => {
     expect(down.reads()).toBe(1);
   });
 
+  it('waits for rules not evaluated yet (unknown) to be evaluated; fails a rule with an error at once', async () => {
+    const fullHa = loadLabFile('full-ha', 1e9).lab;
+    const healthy = rec('prometheus-rules.json');
+    const first = (change: string) => healthy.replace(/"health": ?"ok"/, change);
+    expect(first('"health": "unknown"')).not.toBe(healthy);
+    const check = monitoringChecks.find((c) => c.id === 'monitoring.rules')!;
+    const answering = (answers: string[]) => {
+      let reads = 0;
+      const remote = {
+        exec: async () => ({ code: 0, stdout: answers[Math.min(reads++, answers.length - 1)]!, stderr: '' }),
+      };
+      return { remote, reads: () => reads };
+    };
+    const ctx = { lab: fullHa, secrets: {}, running: new Set<string>() };
+    const later = answering([first('"health": "unknown"'), healthy]);
+    expect((await check.run({ ...ctx, remote: later.remote } as never)).status).toBe('pass');
+    expect(later.reads()).toBe(2);
+    const broken = answering([first('"health": "err", "lastError": "bad expr"'), healthy]);
+    const r = await check.run({ ...ctx, remote: broken.remote } as never);
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/bad expr/);
+    expect(broken.reads()).toBe(1);
+  });
+
   it('refuses an answer that is not a success', () => {
     expect(() => parseTargets('{"status":"error","errorType":"bad_data","error":"x"}')).toThrow('x');
   });
