@@ -1,5 +1,5 @@
 // `lab snapshot save|restore|list|delete NAME` and `lab reset`: the provider keeps the disks, this the records.
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { EXIT, LabError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
@@ -62,12 +62,17 @@ export async function saveSnapshot(
     );
   const t0 = Date.now();
   const dir = snapshotDir(ctx.paths, name);
-  // A directory left by a save that never finished goes too.
-  if (existsSync(dir)) await ctx.provider.snapshotDelete(nodes, name, dir);
+  // The provider replaces a snapshot of this name; the others it may share unchanged files with.
+  const finished = listSnapshots(ctx.paths).reverse();
+  const earlier = [
+    ...finished.filter((m) => m.name === name),
+    ...finished.filter((m) => m.name !== name),
+  ].map((m) => snapshotDir(ctx.paths, m.name));
   for (const n of nodes) ctx.remote.drop(n.name);
   const saved = await ctx.provider.snapshotSave(nodes, name, dir, {
     signal,
     onProgress: onProgress(progress),
+    earlier,
   });
   const meta: SnapshotMeta = {
     name,

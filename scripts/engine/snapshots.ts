@@ -82,9 +82,11 @@ export function writeSnapshot(paths: LabPaths, meta: SnapshotMeta): void {
 export function listSnapshots(paths: LabPaths): SnapshotMeta[] {
   const dir = snapshotsDir(paths);
   if (!existsSync(dir)) return [];
+  // A directory of another name (one a save was replacing when it was killed) is no snapshot.
   return readdirSync(dir)
-    .map((name) => readSnapshot(paths, name))
-    .filter((m): m is SnapshotMeta => m !== undefined)
+    .map((name) => ({ name, meta: readSnapshot(paths, name) }))
+    .filter((e) => e.meta?.name === e.name)
+    .map((e) => e.meta as SnapshotMeta)
     .sort((a, b) => a.created.localeCompare(b.created));
 }
 

@@ -35,6 +35,15 @@ export interface ProviderOptions {
   onProgress?: (node: string, message: string) => void;
 }
 
+/** A snapshot save's options. */
+export interface SnapshotSaveOptions extends ProviderOptions {
+  /**
+   * The directories of the lab's finished snapshots, most alike first (the one this save replaces, then
+   * the newest): a provider that can share unchanged files between snapshots (nspawn) shares them.
+   */
+  earlier?: string[];
+}
+
 /** How a snapshot's disks were made consistent across nodes. */
 export type SnapshotMode = 'frozen' | 'halted';
 
@@ -63,9 +72,10 @@ export interface Provider {
   status(): Promise<NodeStatus[]>;
   /**
    * Saves the disks of these nodes (every node of the lab) under a name, consistent across nodes: the
-   * lab frozen or halted while it is taken. `dir` is .lab/<lab>/snapshots/<name>/, for what the provider keeps.
+   * lab frozen or halted while it is taken. `dir` is .lab/<lab>/snapshots/<name>/, for what the provider
+   * keeps; a snapshot already there, finished or not, is replaced.
    */
-  snapshotSave(nodes: Node[], name: string, dir: string, opts?: ProviderOptions): Promise<SnapshotSaved>;
+  snapshotSave(nodes: Node[], name: string, dir: string, opts?: SnapshotSaveOptions): Promise<SnapshotSaved>;
   /** Puts the saved disks back and leaves the nodes stopped or booting: `up` then brings the lab back. */
   snapshotRestore(nodes: Node[], name: string, dir: string, opts?: ProviderOptions): Promise<void>;
   /** Removes what snapshotSave made. */

@@ -11,6 +11,7 @@ import type {
   Provider,
   ProviderOptions,
   SnapshotSaved,
+  SnapshotSaveOptions,
   SshTarget,
 } from '../types.ts';
 import { canFreeze, cgroupProcs, removeCgroup, removeEmptyCgroup, setFrozen } from './cgroups.ts';
@@ -107,7 +108,7 @@ export class NspawnProvider implements Provider {
     nodes: Node[],
     _name: string,
     dir: string,
-    opts: ProviderOptions = {},
+    opts: SnapshotSaveOptions = {},
   ): Promise<SnapshotSaved> {
     return saveUppers(this.lab, this.paths, nodes, dir, opts);
   }

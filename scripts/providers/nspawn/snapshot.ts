@@ -1,10 +1,20 @@
 // nspawn snapshots: a copy of each node's overlay upper layer, finished with the whole lab frozen at one instant.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { LabError } from '../../core/errors.ts';
 import { type Lab, type Node, nodesWithRole } from '../../core/model.ts';
 import type { LabPaths } from '../../core/paths.ts';
-import type { ProviderOptions, SnapshotSaved } from '../types.ts';
+import type { ProviderOptions, SnapshotSaved, SnapshotSaveOptions } from '../types.ts';
 import { canFreeze, cgroupProcs, freezeInSteps, fuseServerCgroups, setFrozen } from './cgroups.ts';
 import { run } from './exec.ts';
 import { type MachineRecord, machineFiles, readRecord } from './machine.ts';
@@ -25,8 +35,11 @@ const LIVE_COPY_CODES = [23, 24];
 const HOT_MARGIN_MS = 2000;
 
 /**
- * Pass 2 of a snapshot of a running lab, with it frozen: rsync's own comparison (new, deleted, renamed
- * files, other sizes or mtimes), then every regular file written since `since` copied again in full.
+ * Pass 2 of a snapshot of a running lab, with it frozen: every file (not directory) whose inode changed
+ * since `since` (ctime: a write, a chmod, a rename) is taken out of the copy, then rsync's own comparison
+ * copies it again in full, with whatever else is new, deleted or of another size or mtime. Taking it out
+ * first is what keeps pass 1's hard links into earlier snapshots safe: rsync changes a file's mode or
+ * owner in place, which on a linked inode would change the earlier snapshot too.
  */
 export async function catchUp(
   from: string,
@@ -34,17 +47,36 @@ export async function catchUp(
   since: number,
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<void> {
-  await run(syncArgv(from, to), opts);
   const list = `${to}.hot`;
   try {
     const at = `@${Math.floor(since / 1000)}`;
-    // Paths relative to `from`, NUL-separated: what rsync's --files-from --from0 reads.
-    await run(['find', from, '-xdev', '-type', 'f', '-newermt', at, '-fprintf', list, '%P\\0'], opts);
-    if (statSync(list).size === 0) return;
-    await run(['rsync', ...KEEP, '-I', '--from0', `--files-from=${list}`, `${from}/`, `${to}/`], opts);
+    // Paths relative to `from`, NUL-separated.
+    await run(['find', from, '-xdev', '!', '-type', 'd', '-newerct', at, '-fprintf', list, '%P\\0'], opts);
+    const top = realpathSync(to);
+    for (const path of readFileSync(list, 'utf8').split('\0')) {
+      if (path !== '') takeOut(top, path);
+    }
   } finally {
     rmSync(list, { force: true });
   }
+  await run(syncArgv(from, to), opts);
+}
+
+/**
+ * Unlinks `path` from the copy under `top` unless it is a directory, or its directory is no longer one
+ * of the copy's own (a container's symlink there points at the host's files).
+ */
+function takeOut(top: string, path: string): void {
+  const copied = join(top, path);
+  let parent: string;
+  try {
+    parent = realpathSync(dirname(copied));
+  } catch {
+    return;
+  }
+  if (parent !== top && !parent.startsWith(`${top}/`)) return;
+  const inCopy = join(parent, basename(copied));
+  if (lstatSync(inCopy, { throwIfNoEntry: false })?.isDirectory() === false) unlinkSync(inCopy);
 }
 
 /**
@@ -54,11 +86,17 @@ export async function catchUp(
  * nanosecond, copies the rest and deletes what the save did not have. It keeps what cp -a keeps (-H hard
  * links, -A ACLs, -X xattrs, trusted.* included as root, -S holes, devices: overlayfs's whiteouts) with
  * the numeric owners the container's files have. On full-ha this took the disks of a reset from 9 to
- * 2.7 s.
+ * 2.7 s. A save gives `linkDest`, the node's layers in earlier snapshots: a file one of them holds as it
+ * is (size, mtime, mode, owner, xattrs) is hard-linked from there, not copied. Nothing writes into a
+ * finished snapshot (a restore only reads it, and rsync replaces a file it copies by a rename), so the
+ * snapshots can share those inodes; catchUp keeps rsync's in-place changes of a mode off them.
  */
-export function syncArgv(from: string, to: string): string[] {
-  return ['rsync', ...KEEP, '--delete', `${from}/`, `${to}/`];
+export function syncArgv(from: string, to: string, linkDest: string[] = []): string[] {
+  return ['rsync', ...KEEP, '--delete', ...linkDest.map((d) => `--link-dest=${d}`), `${from}/`, `${to}/`];
 }
+
+/** rsync's limit on --link-dest directories. */
+const MAX_LINK_DESTS = 20;
 
 /** Where a node's layer lives in a snapshot directory. */
 export function snapshotFiles(dir: string, node: string) {
@@ -91,7 +129,7 @@ export async function saveUppers(
   paths: LabPaths,
   nodes: Node[],
   dir: string,
-  opts: ProviderOptions = {},
+  opts: SnapshotSaveOptions = {},
 ): Promise<SnapshotSaved> {
   const records = recordsOf(paths, nodes);
   const running = records.filter((r) => isRunning(paths, r));
@@ -99,20 +137,31 @@ export async function saveUppers(
     throw new LabError('SNAPSHOT_NO_FREEZER', 'This host has no cgroup v2 freezer for the running lab', {
       hint: 'Halt the lab (`lab down`) and save the snapshot then; `lab up` brings it back.',
     });
+  // What a save that never finished left in dir goes; a finished snapshot there is replaced at the end.
+  const earlier = opts.earlier ?? [];
+  if (existsSync(dir) && !earlier.includes(dir)) await removeTree(dir);
   const tmp = `${dir}.tmp-${process.pid}`;
   await removeTree(tmp);
   for (const r of records) mkdirSync(join(tmp, r.node), { recursive: true });
-  const each = (f: (from: string, to: string) => Promise<unknown>) =>
-    Promise.all(records.map((r) => f(machineFiles(paths, r.node).upper, snapshotFiles(tmp, r.node).upper)));
+  const each = (f: (from: string, to: string, node: string) => Promise<unknown>) =>
+    Promise.all(
+      records.map((r) => f(machineFiles(paths, r.node).upper, snapshotFiles(tmp, r.node).upper, r.node)),
+    );
+  const linkDest = (node: string) =>
+    earlier
+      .map((d) => snapshotFiles(d, node).upper)
+      .filter((d) => existsSync(d))
+      .slice(0, MAX_LINK_DESTS);
   const runOpts = { timeoutMs: COPY_TIMEOUT_MS, signal: opts.signal };
   let pausedMs: number | undefined;
   try {
-    if (running.length === 0) await each((from, to) => run(syncArgv(from, to), runOpts));
+    if (running.length === 0)
+      await each((from, to, node) => run(syncArgv(from, to, linkDest(node)), runOpts));
     else {
       // Pass 1, the lab running: the bulk of every layer, with some files changing under the copy.
       const since = Date.now() - HOT_MARGIN_MS;
-      await each(async (from, to) => {
-        const r = await run(syncArgv(from, to), { ...runOpts, reject: false });
+      await each(async (from, to, node) => {
+        const r = await run(syncArgv(from, to, linkDest(node)), { ...runOpts, reject: false });
         if (r.code !== 0 && !LIVE_COPY_CODES.includes(r.code))
           throw new LabError('SNAPSHOT_COPY', `Copying ${from} failed (rsync exit ${r.code})`, {
             details: r.stderr.trim().split('\n').slice(-5),
@@ -137,7 +186,10 @@ export async function saveUppers(
     }
     for (const r of records)
       writeFileSync(snapshotFiles(tmp, r.node).record, `${JSON.stringify(r, null, 2)}\n`);
+    const replaced = `${dir}.replaced-${process.pid}`;
+    if (existsSync(dir)) renameSync(dir, replaced);
     renameSync(tmp, dir);
+    await removeTree(replaced);
   } catch (e) {
     await removeTree(tmp);
     throw e;

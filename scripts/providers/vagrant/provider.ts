@@ -101,6 +101,8 @@ export class VagrantProvider implements Provider {
     dir: string,
     opts: ProviderOptions = {},
   ): Promise<SnapshotSaved> {
+    // `vagrant snapshot save` refuses a name that is taken.
+    if (existsSync(dir)) await this.snapshotDelete(nodes, name, dir, opts);
     const cli = await this.cli(true);
     const states = await cli.status([], { signal: opts.signal });
     const running = nodes.filter((n) => states.get(n.name)?.state === 'running');

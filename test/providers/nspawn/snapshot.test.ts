@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -29,6 +30,59 @@ describe('nspawn snapshot copies', () => {
       '/s/db1/upper/',
     ]);
     expect(snapshotFiles('/s', 'db1')).toEqual({ upper: '/s/db1/upper', record: '/s/db1/machine.json' });
+    expect(syncArgv('/a/upper', '/s/db1/upper', ['/up/db1/upper']).slice(5, 6)).toEqual([
+      '--link-dest=/up/db1/upper',
+    ]);
+  });
+
+  it('a save links what an earlier snapshot holds unchanged; pass 2 never changes a linked inode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snap-link-'));
+    try {
+      const [live, earlier, copy] = [join(dir, 'live'), join(dir, 'earlier'), join(dir, 'copy')];
+      mkdirSync(join(live, 'var/www'), { recursive: true });
+      for (const f of ['code.php', 'config.php', 'data.db'])
+        writeFileSync(join(live, 'var/www', f), `${f} v1`);
+      const argv = (from: string, to: string, links: string[] = []) => syncArgv(from, to, links);
+      const sync = (a: string[]) => execFileSync(a[0]!, a.slice(1));
+      sync(argv(live, earlier));
+      const at = (base: string, f: string) => statSync(join(base, 'var/www', f));
+      // Since the earlier snapshot: data.db rewritten.
+      writeFileSync(join(live, 'var/www/data.db'), 'data.db v2');
+      const since = Date.now() - 2000;
+      sync(argv(live, copy, [earlier]));
+      expect(at(copy, 'code.php').ino).toBe(at(earlier, 'code.php').ino);
+      expect(at(copy, 'data.db').ino).not.toBe(at(earlier, 'data.db').ino);
+      // Between pass 1 and the freeze: a chmod, which rsync would apply to the linked inode in place.
+      execFileSync('chmod', ['600', join(live, 'var/www/config.php')]);
+      await catchUp(live, copy, since, { timeoutMs: 30_000 });
+      expect(at(copy, 'config.php').mode & 0o777).toBe(0o600);
+      expect(at(earlier, 'config.php').mode & 0o777).not.toBe(0o600);
+      expect(readFileSync(join(earlier, 'var/www/data.db'), 'utf8')).toBe('data.db v1');
+      expect(readFileSync(join(copy, 'var/www/data.db'), 'utf8')).toBe('data.db v2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pass 2 takes nothing out through a symlink that leaves the copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snap-symlink-'));
+    try {
+      const [live, copy, outside] = [join(dir, 'live'), join(dir, 'copy'), join(dir, 'outside')];
+      mkdirSync(join(live, 'etc'), { recursive: true });
+      mkdirSync(outside);
+      writeFileSync(join(outside, 'host-file'), 'keep');
+      // In the copy, etc is a symlink out of it (a container's absolute link, read on the host)...
+      mkdirSync(copy);
+      symlinkSync(outside, join(copy, 'etc'));
+      // ...and in the live layer a directory with a file written since pass 1 of that name.
+      const since = Date.now() - 2000;
+      writeFileSync(join(live, 'etc/host-file'), 'container');
+      await catchUp(live, copy, since, { timeoutMs: 30_000 });
+      expect(readFileSync(join(outside, 'host-file'), 'utf8')).toBe('keep');
+      expect(readFileSync(join(copy, 'etc/host-file'), 'utf8')).toBe('container');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('pass 2 copies again a file written since pass 1 began, even with the size and mtime pass 1 saw', async () => {
