@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,8 @@ describe('snapshot records', () => {
       writeSnapshot(paths, m);
     }
     mkdirSync(snapshotDir(paths, 'unfinished'), { recursive: true });
+    // What a save killed between its two renames leaves: the replaced snapshot under another name.
+    cpSync(snapshotDir(paths, 'b'), `${snapshotDir(paths, 'b')}.replaced-123`, { recursive: true });
     expect(listSnapshots(paths).map((m) => m.name)).toEqual(['a', 'b']);
     expect(readSnapshot(paths, 'unfinished')).toBeUndefined();
     expect(readSnapshot(paths, 'b')?.created).toBe('2026-12-02T02:00:00Z');

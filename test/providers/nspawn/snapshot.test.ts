@@ -64,6 +64,28 @@ describe('nspawn snapshot copies', () => {
     }
   });
 
+  it("a linked save keeps a brick's hard links between its own files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snap-hlink-'));
+    try {
+      const [live, earlier, copy] = [join(dir, 'live'), join(dir, 'earlier'), join(dir, 'copy')];
+      mkdirSync(join(live, 'srv/brick/.glusterfs/ab'), { recursive: true });
+      writeFileSync(join(live, 'srv/brick/file'), 'data');
+      linkSync(join(live, 'srv/brick/file'), join(live, 'srv/brick/.glusterfs/ab/abcd'));
+      const sync = (a: string[]) => execFileSync(a[0]!, a.slice(1));
+      sync(syncArgv(live, earlier));
+      // Since then: a second file with its gfid link.
+      writeFileSync(join(live, 'srv/brick/other'), 'more');
+      linkSync(join(live, 'srv/brick/other'), join(live, 'srv/brick/.glusterfs/ab/ef01'));
+      sync(syncArgv(live, copy, [earlier]));
+      const ino = (p: string) => statSync(join(copy, 'srv/brick', p)).ino;
+      expect(ino('.glusterfs/ab/abcd')).toBe(ino('file'));
+      expect(ino('.glusterfs/ab/ef01')).toBe(ino('other'));
+      expect(ino('file')).toBe(statSync(join(earlier, 'srv/brick/file')).ino);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('pass 2 takes nothing out through a symlink that leaves the copy', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'snap-symlink-'));
     try {
