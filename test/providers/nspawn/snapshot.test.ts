@@ -18,6 +18,19 @@ import { cgroupMemory, hierarchies, v2Dir } from '../../../scripts/providers/nsp
 import { mergeHostLabs } from '../../../scripts/providers/nspawn/labs.ts';
 import { catchUp, snapshotFiles, syncArgv } from '../../../scripts/providers/nspawn/snapshot.ts';
 
+/** Runs an argv (syncArgv's) to completion. */
+const sync = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1));
+
+/** Runs body in a fresh temporary directory, removed after it. */
+async function inTempDir(prefix: string, body: (dir: string) => unknown): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('nspawn snapshot copies', () => {
   it('keep links, ACLs, xattrs, holes, devices and numeric owners; compare mtimes to the nanosecond', () => {
     expect(syncArgv('/a/upper', '/s/db1/upper')).toEqual([
@@ -36,20 +49,17 @@ describe('nspawn snapshot copies', () => {
   });
 
   it('a save links what an earlier snapshot holds unchanged; pass 2 never changes a linked inode', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snap-link-'));
-    try {
+    await inTempDir('snap-link-', async (dir) => {
       const [live, earlier, copy] = [join(dir, 'live'), join(dir, 'earlier'), join(dir, 'copy')];
       mkdirSync(join(live, 'var/www'), { recursive: true });
       for (const f of ['code.php', 'config.php', 'data.db'])
         writeFileSync(join(live, 'var/www', f), `${f} v1`);
-      const argv = (from: string, to: string, links: string[] = []) => syncArgv(from, to, links);
-      const sync = (a: string[]) => execFileSync(a[0]!, a.slice(1));
-      sync(argv(live, earlier));
+      sync(syncArgv(live, earlier));
       const at = (base: string, f: string) => statSync(join(base, 'var/www', f));
       // Since the earlier snapshot: data.db rewritten.
       writeFileSync(join(live, 'var/www/data.db'), 'data.db v2');
       const since = Date.now() - 2000;
-      sync(argv(live, copy, [earlier]));
+      sync(syncArgv(live, copy, [earlier]));
       expect(at(copy, 'code.php').ino).toBe(at(earlier, 'code.php').ino);
       expect(at(copy, 'data.db').ino).not.toBe(at(earlier, 'data.db').ino);
       // Between pass 1 and the freeze: a chmod, which rsync would apply to the linked inode in place.
@@ -59,19 +69,15 @@ describe('nspawn snapshot copies', () => {
       expect(at(earlier, 'config.php').mode & 0o777).not.toBe(0o600);
       expect(readFileSync(join(earlier, 'var/www/data.db'), 'utf8')).toBe('data.db v1');
       expect(readFileSync(join(copy, 'var/www/data.db'), 'utf8')).toBe('data.db v2');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("a linked save keeps a brick's hard links between its own files", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snap-hlink-'));
-    try {
+    await inTempDir('snap-hlink-', async (dir) => {
       const [live, earlier, copy] = [join(dir, 'live'), join(dir, 'earlier'), join(dir, 'copy')];
       mkdirSync(join(live, 'srv/brick/.glusterfs/ab'), { recursive: true });
       writeFileSync(join(live, 'srv/brick/file'), 'data');
       linkSync(join(live, 'srv/brick/file'), join(live, 'srv/brick/.glusterfs/ab/abcd'));
-      const sync = (a: string[]) => execFileSync(a[0]!, a.slice(1));
       sync(syncArgv(live, earlier));
       // Since then: a second file with its gfid link.
       writeFileSync(join(live, 'srv/brick/other'), 'more');
@@ -81,14 +87,11 @@ describe('nspawn snapshot copies', () => {
       expect(ino('.glusterfs/ab/abcd')).toBe(ino('file'));
       expect(ino('.glusterfs/ab/ef01')).toBe(ino('other'));
       expect(ino('file')).toBe(statSync(join(earlier, 'srv/brick/file')).ino);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('pass 2 takes nothing out through a symlink that leaves the copy', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snap-symlink-'));
-    try {
+    await inTempDir('snap-symlink-', async (dir) => {
       const [live, copy, outside] = [join(dir, 'live'), join(dir, 'copy'), join(dir, 'outside')];
       mkdirSync(join(live, 'etc'), { recursive: true });
       mkdirSync(outside);
@@ -102,20 +105,17 @@ describe('nspawn snapshot copies', () => {
       await catchUp(live, copy, since, { timeoutMs: 30_000 });
       expect(readFileSync(join(outside, 'host-file'), 'utf8')).toBe('keep');
       expect(readFileSync(join(copy, 'etc/host-file'), 'utf8')).toBe('container');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('pass 2 copies again a file written since pass 1 began, even with the size and mtime pass 1 saw', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snap-hot-'));
-    try {
+    await inTempDir('snap-hot-', async (dir) => {
       const [live, copy] = [join(dir, 'live'), join(dir, 'copy')];
       mkdirSync(join(live, 'var/lib/mysql'), { recursive: true });
       const page = join(live, 'var/lib/mysql/ibdata1');
       const since = Date.now() - 2000;
       writeFileSync(page, 'page v1');
-      execFileSync(syncArgv(live, copy)[0]!, syncArgv(live, copy).slice(1));
+      sync(syncArgv(live, copy));
       // An in-place write within the same tick of the coarse file clock: same size, same mtime.
       writeFileSync(page, 'page v2');
       execFileSync('touch', ['-r', join(copy, 'var/lib/mysql/ibdata1'), page]);
@@ -124,9 +124,7 @@ describe('nspawn snapshot copies', () => {
       expect(readFileSync(join(copy, 'var/lib/mysql/ibdata1'), 'utf8')).toBe('page v2');
       expect(readFileSync(join(copy, 'new'), 'utf8')).toBe('x');
       expect(existsSync(`${copy}.hot`)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -160,7 +158,7 @@ describe('nspawn snapshot restore (rsync in place)', () => {
       rmSync(join(upper, 'var/log/gone-later'));
       put(upper, 'root/after-save', 'new');
 
-      execFileSync(syncArgv(saved, upper)[0]!, syncArgv(saved, upper).slice(1));
+      sync(syncArgv(saved, upper));
 
       expect(readFileSync(join(upper, 'var/lib/mysql/ibdata1'), 'utf8')).toBe('AAAA');
       expect(readFileSync(join(upper, 'var/log/gone-later'), 'utf8')).toBe('saved');
