@@ -121,4 +121,36 @@ describe('an alert counts when it fires at two reads', () => {
     const after = [alert('NodeDown', 'db1'), alert('MariaDBDown', 'db2'), alert('NodeDown', 'web1')];
     expect(stillFiring(before, after).map(describeAlert)).toEqual(['NodeDown (node=db1)']);
   });
+
+  it('passes at the first read where those that fired have cleared; fails one still firing two evaluations later', async () => {
+    const fullHa = loadLabFile('full-ha', 1e9).lab;
+    const check = monitoringChecks.find((c) => c.id === 'monitoring.alerts')!;
+    const answer = (...names: string[]) =>
+      JSON.stringify({
+        status: 'success',
+        data: { alerts: names.map((n) => ({ labels: { alertname: n, node: 'lb1' }, state: 'firing' })) },
+      });
+    const answering = (answers: string[]) => {
+      let reads = 0;
+      const remote = {
+        exec: async () => ({ code: 0, stdout: answers[Math.min(reads++, answers.length - 1)]!, stderr: '' }),
+      };
+      return { remote, reads: () => reads };
+    };
+    const ctx = { lab: fullHa, secrets: {}, running: new Set(fullHa.nodes.map((n) => n.name)) };
+    const clears = answering([answer('HAProxyServerDown'), answer('HAProxyServerDown'), answer()]);
+    const stays = answering([answer('NodeDown'), answer('NodeDown')]);
+    const t0 = Date.now();
+    const [cleared, stayed] = await Promise.all([
+      check.run({ ...ctx, remote: clears.remote } as never).then((r) => ({ ...r, s: (Date.now() - t0) / 1000 })),
+      check.run({ ...ctx, remote: stays.remote } as never),
+    ]);
+    expect(cleared.status).toBe('pass');
+    expect(cleared.summary).toContain('HAProxyServerDown (node=lb1) resolved');
+    expect(clears.reads()).toBe(3);
+    expect(cleared.s).toBeLessThan(8);
+    expect(stayed.status).toBe('fail');
+    expect(stayed.summary).toBe('1 alert(s) firing: NodeDown (node=lb1)');
+    expect((Date.now() - t0) / 1000).toBeGreaterThanOrEqual(10.9);
+  }, 20_000);
 });
