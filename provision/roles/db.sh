@@ -72,7 +72,13 @@ configure() {
   remove_socket_agent
   put_file /usr/local/lib/lab/dbhealth.pl 0755 <"$files/dbhealth.pl" && agent=1
   put_file /etc/systemd/system/lab-dbhealth.service 0644 <"$files/lab-dbhealth.service" && agent=1
-  if [[ $agent == 1 ]]; then systemctl daemon-reload; fi
+  local unit=0
+  if [[ -z ${DB_STANDALONE:-} ]]; then
+    put_file /usr/local/lib/lab/galera-start-position 0755 <"$files/galera-start-position" || true
+    put_file /etc/systemd/system/mariadb.service.d/lab-start-position.conf 0644 \
+      <"$files/mariadb-start-position.conf" && unit=1
+  fi
+  if [[ $agent == 1 || $unit == 1 ]]; then systemctl daemon-reload; fi
   # Socket activation would start mariadbd on a client's connection, outside the bootstrap order.
   ensure_disabled mariadb.socket mariadb-extra.socket
   ensure_enabled lab-dbhealth.service mariadb

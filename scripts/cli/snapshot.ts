@@ -1,6 +1,7 @@
 // `lab snapshot save|restore|list|delete NAME` and `lab reset`: the provider keeps the disks, this the records.
 import { rmSync } from 'node:fs';
 import { EXIT, LabError } from '../core/errors.ts';
+import type { Node } from '../core/model.ts';
 import type { Progress } from '../core/progress.ts';
 import type { LabContext } from '../engine/context.ts';
 import { selectSomeNodes } from '../engine/plan.ts';
@@ -10,11 +11,13 @@ import {
   listSnapshots,
   provisionReason,
   readSnapshot,
+  recoveredPosition,
   restoreProblem,
   type SnapshotMeta,
   snapshotDir,
   snapshotName,
   snapshotNodes,
+  startPositionFiles,
   UP_SNAPSHOT,
   writeSnapshot,
 } from '../engine/snapshots.ts';
@@ -129,22 +132,63 @@ export async function restoreSnapshot(
     );
   const t0 = Date.now();
   const nodes = snapshotNodes(ctx.lab, meta);
+  let why = provision ? '--provision' : provisionReason(meta, ctx.lab, provisionHash());
   for (const n of nodes) ctx.remote.drop(n.name);
   await ctx.provider.snapshotRestore(nodes, name, snapshotDir(ctx.paths, name), {
     signal,
     onProgress: onProgress(progress),
+    // Only a boot of the snapshot's own provision/ (the one that reads them) gets the positions.
+    files: why ? undefined : startPositionFiles(meta, nodes),
   });
   const restoreMs = Date.now() - t0;
   progress.ok(`disks of snapshot ${name} back`, seconds(restoreMs));
-  let why = provision ? '--provision' : provisionReason(meta, ctx.lab, provisionHash());
   if (!why) {
     const warm = await warmStart(ctx, progress, nodes, signal);
-    if (warm.ready) return { ms: Date.now() - t0, restoreMs, provisioned: false };
+    if (warm.ready) {
+      if (!meta.galeraStart) await recordStartPositions(ctx, progress, meta, nodes);
+      return { ms: Date.now() - t0, restoreMs, provisioned: false };
+    }
     why = `it did not come back by itself (${warm.reason})`;
   }
   progress.info(`provisioning every role as \`lab up\` does: ${why}`);
   await up(ctx, progress, { signal, only: meta.only });
   return { ms: Date.now() - t0, restoreMs, provisioned: true, why };
+}
+
+/**
+ * After the first warm boot of a snapshot: the position each Galera node's restored disk recovered to,
+ * from its mariadb journal, kept in the snapshot's record for the next restore. Any node without one
+ * (galera_recovery ran twice, or not at all) leaves the record as it was.
+ */
+async function recordStartPositions(
+  ctx: LabContext,
+  progress: Progress,
+  meta: SnapshotMeta,
+  nodes: Node[],
+): Promise<void> {
+  const dbs = nodes.filter((n) => n.roles.includes('db'));
+  if (dbs.length < 2) return;
+  const found = await Promise.all(
+    dbs.map(async (n) => {
+      const r = await ctx.remote.exec(
+        n.name,
+        ['journalctl', '-b', '-u', 'mariadb', '-o', 'cat', '--no-pager'],
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      return [n.name, r.code === 0 ? recoveredPosition(r.stdout) : undefined] as const;
+    }),
+  );
+  const missing = found.filter(([, pos]) => !pos).map(([node]) => node);
+  if (missing.length > 0) {
+    progress.info(`start positions not recorded: none read off ${missing.join(', ')}`);
+    return;
+  }
+  writeSnapshot(ctx.paths, { ...meta, galeraStart: Object.fromEntries(found) as Record<string, string> });
+  progress.info(
+    `start positions recorded: the next restore of ${meta.name} starts Galera without a --wsrep-recover run`,
+  );
 }
 
 function listText(lab: string, metas: SnapshotMeta[]): string {

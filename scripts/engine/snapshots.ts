@@ -29,6 +29,12 @@ export interface SnapshotMeta {
   labHash: string;
   /** The provision/ tree the nodes had (its bundle hash): a restore boots without provisioning only while it is the same. */
   provision?: string;
+  /**
+   * Each Galera node's start position (`uuid:seqno`) its saved disk recovers to, read off the first boot
+   * of a restore: the same bytes recover to the same position, so later restores hand it to mariadb
+   * (galera-start-position on the node) instead of a --wsrep-recover run. A save writes a record without it.
+   */
+  galeraStart?: Record<string, string>;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
@@ -141,4 +147,32 @@ export function upSnapshotPlan(
     take: false,
     reason: `the one of ${existing.created} stays (\`lab snapshot save up --force\` retakes it)`,
   };
+}
+
+/** Where a restore leaves a Galera node's start position for mariadb (provision/files/db/galera-start-position). */
+export const START_POSITION_FILE = '/var/lib/mysql/lab-start-position';
+
+const POSITION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:\d+$/;
+
+/** The files a restore of this snapshot leaves on its Galera nodes' disks: the positions it recorded. */
+export function startPositionFiles(
+  meta: Pick<SnapshotMeta, 'galeraStart'>,
+  nodes: Node[],
+): Record<string, { path: string; content: string }[]> {
+  const files: Record<string, { path: string; content: string }[]> = {};
+  for (const n of nodes) {
+    const pos = meta.galeraStart?.[n.name];
+    if (n.roles.includes('db') && pos && POSITION.test(pos))
+      files[n.name] = [{ path: START_POSITION_FILE, content: `${pos}\n` }];
+  }
+  return files;
+}
+
+/**
+ * The position galera_recovery found in this boot's mariadb journal, when it ran exactly once (a second
+ * run recovered bytes that had changed since the restore) and found one.
+ */
+export function recoveredPosition(journal: string): string | undefined {
+  const found = [...journal.matchAll(/WSREP: Recovered position:? +(\S+)/g)].map((m) => m[1] as string);
+  return found.length === 1 && POSITION.test(found[0] as string) ? found[0] : undefined;
 }

@@ -44,6 +44,15 @@ export interface SnapshotSaveOptions extends ProviderOptions {
   earlier?: string[];
 }
 
+export interface SnapshotRestoreOptions extends ProviderOptions {
+  /**
+   * Small files to leave on a node's restored disk before it boots, by node: a provider that can
+   * (nspawn) writes each one whose directory the saved disk holds; one that cannot (Vagrant: the disks
+   * are the VMs') writes none. What reads them must do without them.
+   */
+  files?: Record<string, { path: string; content: string }[]>;
+}
+
 /** How a snapshot's disks were made consistent across nodes. */
 export type SnapshotMode = 'frozen' | 'halted';
 
@@ -77,7 +86,7 @@ export interface Provider {
    */
   snapshotSave(nodes: Node[], name: string, dir: string, opts?: SnapshotSaveOptions): Promise<SnapshotSaved>;
   /** Puts the saved disks back and leaves the nodes stopped or booting: `up` then brings the lab back. */
-  snapshotRestore(nodes: Node[], name: string, dir: string, opts?: ProviderOptions): Promise<void>;
+  snapshotRestore(nodes: Node[], name: string, dir: string, opts?: SnapshotRestoreOptions): Promise<void>;
   /** Removes what snapshotSave made. */
   snapshotDelete(nodes: Node[], name: string, dir: string, opts?: ProviderOptions): Promise<void>;
   sshTarget(node: Node): Promise<SshTarget>;

@@ -159,6 +159,22 @@ describe.skipIf(skipReason)(
       expect(json<{ changes: number }>(await labOk(['up', ...SNAP, '--json'])).changes).toBe(0);
       expect(await rowCount('db3', 'before-save')).toBe(0);
       expect((await lab(['ssh', ...SNAP, '--node', 'db2', '--', 'test', '-e', '/root/probe'])).code).toBe(1);
+      // That first boot of the up snapshot recorded where each db node's disk recovers to; a second
+      // reset hands it to mariadb, which then starts without a --wsrep-recover run, and the lab verifies.
+      const recorded = json<{ snapshots: { name: string; galeraStart?: Record<string, string> }[] }>(
+        await labOk(['snapshot', 'list', ...SNAP, '--json']),
+      ).snapshots.find((s) => s.name === 'up');
+      expect(Object.keys(recorded?.galeraStart ?? {}).sort()).toEqual(['db1', 'db2', 'db3']);
+      const again = await labOk(['reset', ...SNAP, '--json']);
+      took.resetAgain = again.ms;
+      expect(json<{ provisioned: boolean }>(again)).toMatchObject({ provisioned: false });
+      expect(failedOf((await verify(SNAP)).report)).toEqual([]);
+      for (const node of ['db1', 'db2', 'db3']) {
+        const log = await ssh(node, 'journalctl', '-b', '-u', 'mariadb', '-o', 'cat', '--no-pager');
+        expect(log.stdout, node).toContain('from the restored snapshot (no --wsrep-recover run)');
+        expect(log.stdout, node).not.toContain('WSREP: Recovered position');
+        expect(await rowCount(node, 'before-save'), node).toBe(0);
+      }
       await labOk(['snapshot', 'delete', 's1', ...SNAP]);
       const list = json<{ snapshots: { name: string }[] }>(
         await labOk(['snapshot', 'list', ...SNAP, '--json']),

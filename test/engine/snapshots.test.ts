@@ -9,11 +9,14 @@ import {
   listSnapshots,
   provisionReason,
   readSnapshot,
+  recoveredPosition,
   restoreProblem,
   type SnapshotMeta,
+  START_POSITION_FILE,
   snapshotDir,
   snapshotName,
   snapshotNodes,
+  startPositionFiles,
   upSnapshotPlan,
   writeSnapshot,
 } from '../../scripts/engine/snapshots.ts';
@@ -126,5 +129,30 @@ describe('snapshot records', () => {
     expect(listSnapshots(paths).map((m) => m.name)).toEqual(['a', 'b']);
     expect(readSnapshot(paths, 'unfinished')).toBeUndefined();
     expect(readSnapshot(paths, 'b')?.created).toBe('2026-12-02T02:00:00Z');
+  });
+});
+
+describe('Galera start positions of a snapshot', () => {
+  const pos = 'aa7c603e-f218-11f1-a73b-820cd164d05b:1787';
+  it('are read off a boot where galera_recovery ran once, and found a position', () => {
+    const journal = `Starting MariaDB\nWSREP: Recovered position ${pos}\n2026-12-07 [Note] WSREP: Loading provider\n`;
+    expect(recoveredPosition(journal)).toBe(pos);
+    expect(
+      recoveredPosition(`${journal}WSREP: Recovered position ${pos.replace('1787', '1790')}\n`),
+    ).toBeUndefined();
+    expect(recoveredPosition('WSREP: start position x from the restored snapshot')).toBeUndefined();
+    expect(recoveredPosition(`WSREP: Recovered position ${pos.replace(':1787', ':-1')}`)).toBeUndefined();
+  });
+  it('are left on the db nodes of a restore only, each its own', () => {
+    const db = lab.nodes.filter((n) => n.roles.includes('db'));
+    const other = lab.nodes.find((n) => !n.roles.includes('db'))!;
+    const files = startPositionFiles(
+      { galeraStart: { [db[0]!.name]: pos, [other.name]: pos, [db[1]!.name]: 'not a position' } },
+      lab.nodes,
+    );
+    expect(files).toEqual({
+      [db[0]!.name]: [{ path: START_POSITION_FILE, content: `${pos}\n` }],
+    });
+    expect(startPositionFiles({}, lab.nodes)).toEqual({});
   });
 });

@@ -10,6 +10,7 @@ import type {
   PreflightResult,
   Provider,
   ProviderOptions,
+  SnapshotRestoreOptions,
   SnapshotSaved,
   SnapshotSaveOptions,
   SshTarget,
@@ -113,7 +114,12 @@ export class NspawnProvider implements Provider {
     return saveUppers(this.lab, this.paths, nodes, dir, opts);
   }
 
-  snapshotRestore(nodes: Node[], _name: string, dir: string, opts: ProviderOptions = {}): Promise<void> {
+  snapshotRestore(
+    nodes: Node[],
+    _name: string,
+    dir: string,
+    opts: SnapshotRestoreOptions = {},
+  ): Promise<void> {
     return restoreUppers(this.paths, nodes, dir, opts);
   }
 

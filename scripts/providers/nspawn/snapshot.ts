@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { LabError } from '../../core/errors.ts';
 import { type Lab, type Node, nodesWithRole } from '../../core/model.ts';
 import type { LabPaths } from '../../core/paths.ts';
-import type { ProviderOptions, SnapshotSaved, SnapshotSaveOptions } from '../types.ts';
+import type { SnapshotRestoreOptions, SnapshotSaved, SnapshotSaveOptions } from '../types.ts';
 import { canFreeze, cgroupProcs, freezeInSteps, fuseServerCgroups, setFrozen } from './cgroups.ts';
 import { run } from './exec.ts';
 import { type MachineRecord, machineFiles, readRecord } from './machine.ts';
@@ -77,6 +77,26 @@ function takeOut(top: string, path: string): void {
   if (parent !== top && !parent.startsWith(`${top}/`)) return;
   const inCopy = join(parent, basename(copied));
   if (lstatSync(inCopy, { throwIfNoEntry: false })?.isDirectory() === false) unlinkSync(inCopy);
+}
+
+/**
+ * Writes a file into a restored upper layer, only where the layer holds its directory as a directory of
+ * its own: a directory made in the upper would hide the lower one's owner and mode (/var/lib/mysql is
+ * the mysql user's), and a container's symlink on the way would lead out to the host's files.
+ */
+export function leaveFile(upper: string, path: string, content: string): boolean {
+  const top = realpathSync(upper);
+  const wanted = join(top, path);
+  let parent: string;
+  try {
+    parent = realpathSync(dirname(wanted));
+  } catch {
+    return false;
+  }
+  if (parent !== dirname(wanted) || !parent.startsWith(`${top}/`)) return false;
+  if (lstatSync(wanted, { throwIfNoEntry: false })?.isFile() === false) return false;
+  writeFileSync(wanted, content, { mode: 0o644 });
+  return true;
 }
 
 /**
@@ -213,7 +233,7 @@ export async function restoreUppers(
   paths: LabPaths,
   nodes: Node[],
   dir: string,
-  opts: ProviderOptions = {},
+  opts: SnapshotRestoreOptions = {},
 ): Promise<void> {
   const saved = nodes.map((n) => {
     const files = snapshotFiles(dir, n.name);
@@ -247,6 +267,7 @@ export async function restoreUppers(
         timeoutMs: COPY_TIMEOUT_MS,
         signal: opts.signal,
       });
+      for (const f of opts.files?.[r.node] ?? []) leaveFile(files.upper, f.path, f.content);
       mkdirSync(files.work, { recursive: true });
       // The record names the image the saved layer sits on.
       writeFileSync(

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cgroupMemory, hierarchies, v2Dir } from '../../../scripts/providers/nspawn/cgroups.ts';
 import { mergeHostLabs } from '../../../scripts/providers/nspawn/labs.ts';
-import { catchUp, snapshotFiles, syncArgv } from '../../../scripts/providers/nspawn/snapshot.ts';
+import { catchUp, leaveFile, snapshotFiles, syncArgv } from '../../../scripts/providers/nspawn/snapshot.ts';
 
 /** Runs an argv (syncArgv's) to completion. */
 const sync = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1));
@@ -245,4 +245,23 @@ describe('labs on the host', () => {
       ['side-b', false, 'running', '/other/.lab/side-b'],
     ]);
   });
+});
+
+describe('a file left on a restored disk', () => {
+  it('is written only where the upper layer holds its directory itself, never through a symlink', () =>
+    inTempDir('lab-leave-', (dir) => {
+      const upper = join(dir, 'upper');
+      mkdirSync(join(upper, 'var/lib/mysql'), { recursive: true });
+      mkdirSync(join(dir, 'host'));
+      symlinkSync(join(dir, 'host'), join(upper, 'var/lib/out'));
+      expect(leaveFile(upper, '/var/lib/mysql/lab-start-position', 'u:1\n')).toBe(true);
+      expect(readFileSync(join(upper, 'var/lib/mysql/lab-start-position'), 'utf8')).toBe('u:1\n');
+      expect(statSync(join(upper, 'var/lib/mysql/lab-start-position')).mode & 0o777).toBe(0o644);
+      // Not in the upper layer (only in the image): making the directory would hide the image's owner.
+      expect(leaveFile(upper, '/var/lib/redis/x', 'y')).toBe(false);
+      expect(existsSync(join(upper, 'var/lib/redis'))).toBe(false);
+      expect(leaveFile(upper, '/var/lib/out/x', 'y')).toBe(false);
+      expect(leaveFile(upper, '/var/lib/mysql/../out/x', 'y')).toBe(false);
+      expect(existsSync(join(dir, 'host/x'))).toBe(false);
+    }));
 });
