@@ -637,15 +637,19 @@ async function operate(): Promise<void> {
     ok: save.seconds <= 20,
     note: `lab frozen ${meta.pausedMs === undefined ? '?' : (meta.pausedMs / 1000).toFixed(1)} s, ${Math.round(meta.bytes / 1048576)} MiB`,
   });
-  const reset = await lab(['reset', ...L, '--json']);
-  const verify = await lab(['verify', ...L, '--json']);
-  record({
-    name: 'full-ha: reset + verify',
-    seconds: reset.seconds + verify.seconds,
-    target: '30 s, verify passing',
-    ok: reset.seconds + verify.seconds <= 30 && verify.code === 0,
-    note: `reset ${reset.seconds.toFixed(1)} s (${resetHow(reset.stdout)}), verify ${verify.seconds.toFixed(1)} s ${verify.code === 0 ? 'passed' : 'FAILED'}`,
-  });
+  // The first reset of a snapshot recovers each Galera node's position (a --wsrep-recover run) and
+  // records it; every later one, the classroom's next student, hands it to mariadb instead.
+  for (const name of ['full-ha: reset + verify', 'full-ha: reset again + verify']) {
+    const reset = await lab(['reset', ...L, '--json']);
+    const verify = await lab(['verify', ...L, '--json']);
+    record({
+      name,
+      seconds: reset.seconds + verify.seconds,
+      target: '30 s, verify passing',
+      ok: reset.seconds + verify.seconds <= 30 && verify.code === 0,
+      note: `reset ${reset.seconds.toFixed(1)} s (${resetHow(reset.stdout)}), verify ${verify.seconds.toFixed(1)} s ${verify.code === 0 ? 'passed' : 'FAILED'}`,
+    });
+  }
   const logs = await lab(['logs', ...L, '--json']);
   const bundle = JSON.parse(logs.stdout) as { file: string; nodes: { node: string; status: string }[] };
   const collected = bundle.nodes.filter((n) => n.status === 'collected').length;
