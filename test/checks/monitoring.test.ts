@@ -142,7 +142,9 @@ describe('an alert counts when it fires at two reads', () => {
     const stays = answering([answer('NodeDown'), answer('NodeDown')]);
     const t0 = Date.now();
     const [cleared, stayed] = await Promise.all([
-      check.run({ ...ctx, remote: clears.remote } as never).then((r) => ({ ...r, s: (Date.now() - t0) / 1000 })),
+      check
+        .run({ ...ctx, remote: clears.remote } as never)
+        .then((r) => ({ ...r, s: (Date.now() - t0) / 1000 })),
       check.run({ ...ctx, remote: stays.remote } as never),
     ]);
     expect(cleared.status).toBe('pass');
