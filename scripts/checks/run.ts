@@ -18,6 +18,11 @@ export interface RunChecksOptions {
   timeoutMs?: number;
   onResult?: (r: CheckResult) => void;
   signal?: AbortSignal;
+  /**
+   * Results of some of these checks that passed a moment ago on the same lab (a reset's agree phase):
+   * taken as they are, in their place in the report, instead of running those checks again.
+   */
+  passed?: CheckResult[];
 }
 
 /**
@@ -44,12 +49,13 @@ export async function runChecks(
   const selected = checks.filter(
     (c) => (!opts.tiers || opts.tiers.includes(c.tier)) && (c.applies?.(cctx) ?? true),
   );
+  const known = new Map((opts.passed ?? []).filter((r) => r.status === 'pass').map((r) => [r.id, r]));
   const results: (CheckResult | undefined)[] = selected.map(() => undefined);
   let told = 0;
   const runTier = async (tier: Tier) => {
     for (const [i, check] of selected.entries()) {
       if (check.tier !== tier) continue;
-      const r = await runOne(check, cctx, opts.timeoutMs ?? 90_000);
+      const r = known.get(check.id) ?? (await runOne(check, cctx, opts.timeoutMs ?? 90_000));
       results[i] = {
         ...r,
         summary: redact(r.summary, ctx.secrets),

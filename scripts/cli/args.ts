@@ -35,6 +35,7 @@ const OPTIONS = {
   only: { type: 'string' },
   'machines-only': { type: 'boolean' },
   'no-snapshot': { type: 'boolean' },
+  'no-verify': { type: 'boolean' },
   snapshot: { type: 'boolean' },
   node: { type: 'string' },
   halt: { type: 'string' },
@@ -89,8 +90,8 @@ export const COMMAND_OPTIONS: Record<Command, readonly Option[]> = {
   monitor: [],
   logs: ['since', 'node'],
   graph: ['watch'],
-  snapshot: ['force', 'only', 'provision'],
-  reset: ['provision'],
+  snapshot: ['force', 'only', 'provision', 'no-verify'],
+  reset: ['provision', 'no-verify'],
   box: ['force'],
   help: [],
 };
@@ -132,6 +133,8 @@ export interface Args {
   force: boolean;
   /** snapshot restore, reset: provision every role again after the restore, as `lab up` does. */
   provision: boolean;
+  /** snapshot restore, reset: leave out the verify that ends them. */
+  noVerify: boolean;
   /** logs: the journal of the last this many seconds. */
   sinceS?: number;
   watch: boolean;
@@ -207,6 +210,7 @@ export function parse(argv: string[]): Args {
     keep: v.keep ?? false,
     force: v.force ?? false,
     provision: v.provision ?? false,
+    noVerify: v['no-verify'] ?? false,
     sinceS: v.since === undefined ? undefined : parseDuration('--since', v.since),
     watch: v.watch ?? false,
     grade: v.grade ?? false,

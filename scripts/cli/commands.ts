@@ -13,7 +13,7 @@ import { readSnapshot, UP_SNAPSHOT, upSnapshotPlan } from '../engine/snapshots.t
 import { up } from '../engine/up.ts';
 import type { Args } from './args.ts';
 import { requireNode } from './node-ref.ts';
-import { statusText, verifyText } from './print.ts';
+import { checkProgress, statusText, verifyText } from './print.ts';
 
 type Out = (text: string) => void;
 
@@ -114,11 +114,7 @@ export async function verifyCommand(
   out: Out,
 ): Promise<number> {
   if (args.grade) return (await import('./grade.ts')).gradeCommand(ctx, args, progress, out);
-  const onResult = (r: { id: string; status: string; ms: number }) => {
-    if (r.status === 'skip') progress.info(`– ${r.id}  skipped`);
-    else (r.status === 'pass' ? progress.ok : progress.fail)(r.id, `${(r.ms / 1000).toFixed(1)} s`);
-  };
-  const report = await runChecks(ctx, ALL_CHECKS, { onResult });
+  const report = await runChecks(ctx, ALL_CHECKS, { onResult: checkProgress(progress) });
   out(args.json ? JSON.stringify(report, null, 2) : verifyText(report));
   return report.ok ? EXIT.ok : EXIT.failed;
 }

@@ -205,9 +205,9 @@ export const HELP: Record<Command, CommandHelp> = {
   },
   snapshot: {
     usage:
-      'snapshot save NAME [--force] [--only ROLES] | snapshot restore NAME [--provision] | snapshot delete NAME | snapshot list',
+      'snapshot save NAME [--force] [--only ROLES] | snapshot restore NAME [--provision] [--no-verify] | snapshot delete NAME | snapshot list',
     summary:
-      "save the lab's disks under a name and go back to them: nspawn copies each node's overlay layer with the lab frozen for the copy; Vagrant halts the machines and uses `vagrant snapshot`; restore brings the lab up again: booted only, when it was saved frozen with this lab file and provision/ and every service comes back by itself; else provisioned as `lab up` does (Galera re-bootstrapped)",
+      "save the lab's disks under a name and go back to them: nspawn copies each node's overlay layer with the lab frozen for the copy; Vagrant halts the machines and uses `vagrant snapshot`; restore brings the lab up again: booted only, when it was saved frozen with this lab file and provision/ and every service comes back by itself; else provisioned as `lab up` does (Galera re-bootstrapped); either way it ends with every check of `lab verify` (exit 1 when one fails)",
     options: [
       ['save NAME', 'save every node now (the lab runs on; on Vagrant it is halted and brought back)'],
       ['restore NAME', 'throw away what the nodes hold now, put the saved disks back and bring the lab up'],
@@ -222,23 +222,28 @@ export const HELP: Record<Command, CommandHelp> = {
         '--provision',
         'restore: provision every role again as `lab up` does, even when the lab came back by itself',
       ],
+      ['--no-verify', 'restore: leave out the verify it ends with'],
     ],
     examples: [
       'npm run lab:snapshot -- save before-drill',
-      'npm run lab:snapshot -- restore before-drill && npm run lab:verify',
+      'npm run lab:snapshot -- restore before-drill   # ends with every check of lab:verify',
       'npm run lab:snapshot -- list',
       'npm run lab:snapshot -- save up --force   # move the point lab:reset returns to',
       'npm run lab:snapshot -- save data --lab tp --only db,router',
     ],
   },
   reset: {
-    usage: 'reset [--provision]',
+    usage: 'reset [--provision] [--no-verify]',
     summary:
-      'back to the lab as `up --snapshot` (or `snapshot save up`) left it (its snapshot `up`), brought up again: a clean lab between two drills or two students. Booted only, when every service comes back by itself and the lab file and provision/ are those of the snapshot; else every role is provisioned again as `lab up` does',
+      'back to the lab as `up --snapshot` (or `snapshot save up`) left it (its snapshot `up`), brought up again: a clean lab between two drills or two students. Booted only, when every service comes back by itself and the lab file and provision/ are those of the snapshot; else every role is provisioned again as `lab up` does. It ends with every check of `lab verify` (exit 1 when one fails)',
     options: [
       ['--provision', 'provision every role again after the restore, even when the lab came back by itself'],
+      ['--no-verify', 'leave out the verify it ends with'],
     ],
-    examples: ['npm run lab:reset', 'npm run lab:reset -- --lab tp && npm run lab:verify -- --lab tp'],
+    examples: [
+      'npm run lab:reset',
+      'npm run lab:reset -- --lab tp --json   # the verify report under "verify"',
+    ],
   },
   box: {
     usage: 'box build [--force]',

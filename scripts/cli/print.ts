@@ -1,8 +1,18 @@
 // Human renderings of results for stdout; --json prints the objects themselves instead.
 import type { VerifyReport } from '../checks/run.ts';
+import type { CheckResult } from '../checks/types.ts';
+import type { Progress } from '../core/progress.ts';
 import type { NodeStatus } from '../providers/types.ts';
 
 const MARK = { pass: '✓', fail: '✗', skip: '–' } as const;
+
+/** Each check's line as it finishes, for the progress on stderr. */
+export const checkProgress =
+  (progress: Progress) =>
+  (r: Pick<CheckResult, 'id' | 'status' | 'ms'>): void => {
+    if (r.status === 'skip') progress.info(`– ${r.id}  skipped`);
+    else (r.status === 'pass' ? progress.ok : progress.fail)(r.id, `${(r.ms / 1000).toFixed(1)} s`);
+  };
 
 export function verifyText(report: VerifyReport): string {
   const lines: string[] = [];

@@ -75,24 +75,30 @@ export const ELECTED_CHECKS = [
 
 /**
  * Runs `run` until no check in its report fails (a skip is fine: that part is not in the lab or its
- * node not restored), every `intervalMs`, for at most `deadlineMs`. Returns [] once agreed, else the
- * failures of the last run when the time is up.
+ * node not restored), every `intervalMs`, for at most `deadlineMs`. Returns the last report with its
+ * failures: none once agreed, else those of the last run when the time is up. `onWait` hears what a
+ * run that did not agree still waits for.
  */
 export async function untilAgreed(
   run: () => Promise<VerifyReport>,
   deadlineMs: number,
   intervalMs = 1000,
   signal?: AbortSignal,
-): Promise<string[]> {
+  onWait?: (failing: string[]) => void,
+): Promise<{ failing: string[]; report: VerifyReport }> {
   const t0 = Date.now();
   for (;;) {
-    const failing = failedChecks(await run());
-    if (failing.length === 0 || signal?.aborted || Date.now() - t0 + intervalMs > deadlineMs) return failing;
+    const report = await run();
+    const failing = failedChecks(report);
+    if (failing.length === 0 || signal?.aborted || Date.now() - t0 + intervalMs > deadlineMs)
+      return { failing, report };
+    onWait?.(failing);
     await new Promise((res) => setTimeout(res, intervalMs));
   }
 }
 
-export type WarmResult = { ready: true } | { ready: false; reason: string };
+/** Ready comes with the last report of the elected checks, all of them passing or skipped. */
+export type WarmResult = { ready: true; elected: VerifyReport } | { ready: false; reason: string };
 
 export async function warmStart(
   ctx: LabContext,
@@ -127,18 +133,19 @@ export async function warmStart(
 
   const elected = ALL_CHECKS.filter((c) => (ELECTED_CHECKS as readonly string[]).includes(c.id));
   progress.phase('agree', 'what the boot elects: the Redis primary, the VIP holders, the balancers');
-  const failing = await untilAgreed(
+  const { failing, report } = await untilAgreed(
     () => runChecks(ctx, elected, { timeoutMs: 15_000, signal }),
     AGREE_S * 1000,
     1000,
     signal,
+    (waiting) => progress.info(`waiting for: ${waiting.map((f) => f.split(':')[0]).join(', ')}`),
   );
   if (failing.length > 0) {
     for (const f of failing) progress.warn(f);
     return { ready: false, reason: `not agreed after ${AGREE_S} s: ${failing.join('; ')}` };
   }
   progress.ok('agreed', `${((Date.now() - t0) / 1000).toFixed(1)} s after boot began`);
-  return { ready: true };
+  return { ready: true, elected: report };
 }
 
 /** Galera's nodes in one Primary component with one cluster uuid; else what is wrong. */

@@ -79,6 +79,34 @@ describe('checks runner', () => {
     expect(log.indexOf('end s')).toBeLessThan(log.indexOf('end w2'));
   });
 
+  it('takes the results passed a moment ago as they are, in their place, and runs the rest', async () => {
+    const ran: string[] = [];
+    const counted = (id: string) =>
+      check(id, async () => {
+        ran.push(id);
+        return { status: 'pass', summary: `${id} ran`, evidence: [] };
+      });
+    const earlier = (id: string, status: 'pass' | 'fail') => ({
+      id,
+      tier: 'data' as const,
+      title: id,
+      status,
+      summary: `${id} earlier`,
+      evidence: [],
+      ms: 5,
+    });
+    const told: string[] = [];
+    const r = await runChecks(ctx, [counted('a'), counted('b'), counted('c')], {
+      // A result that did not pass is no answer: that check runs again.
+      passed: [earlier('b', 'pass'), earlier('c', 'fail')],
+      onResult: (x) => told.push(`${x.id}: ${x.summary}`),
+    });
+    expect(ran).toEqual(['a', 'c']);
+    expect(r.checks.map((c) => `${c.id}: ${c.summary}`)).toEqual(['a: a ran', 'b: b earlier', 'c: c ran']);
+    expect(told).toEqual(['a: a ran', 'b: b earlier', 'c: c ran']);
+    expect(r.ok).toBe(true);
+  });
+
   it('turns a thrown error or a hang into a failed check with the message', async () => {
     const r = await runChecks(
       ctx,

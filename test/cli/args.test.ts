@@ -203,9 +203,12 @@ describe('snapshot, reset and status --all', () => {
     expect(parse(['snapshot', 'list', '--json'])).toMatchObject({ rest: ['list'], json: true });
   });
 
-  it('takes `reset` alone or with --provision, and refuses options it does not take', () => {
+  it('takes `reset` alone or with --provision or --no-verify, and refuses options it does not take', () => {
     expect(parse(['reset', '--lab', 'tp'])).toMatchObject({ command: 'reset', lab: 'tp', provision: false });
-    expect(parse(['reset', '--provision'])).toMatchObject({ provision: true });
+    expect(parse(['reset', '--provision'])).toMatchObject({ provision: true, noVerify: false });
+    expect(parse(['reset', '--no-verify'])).toMatchObject({ noVerify: true });
+    expect(parse(['snapshot', 'restore', 'x', '--no-verify'])).toMatchObject({ noVerify: true });
+    expect(() => parse(['verify', '--no-verify'])).toThrow(/verify does not take --no-verify/);
     expect(parse(['snapshot', 'restore', 'x', '--provision'])).toMatchObject({
       rest: ['restore', 'x'],
       provision: true,

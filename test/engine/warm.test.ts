@@ -82,7 +82,17 @@ describe('what a whole-lab boot elects, after every node settled', () => {
   it('waits while two Redis nodes say they are primary, and is done once they agree (skips are fine)', async () => {
     const seen = [report(['redis.agree']), report(['redis.agree']), report([], ['lb.vip'])];
     let calls = 0;
-    expect(await untilAgreed(async () => seen[calls++]!, 5000, 10)).toEqual([]);
+    const waited: string[][] = [];
+    const r = await untilAgreed(
+      async () => seen[calls++]!,
+      5000,
+      10,
+      undefined,
+      (f) => waited.push(f),
+    );
+    expect(r.failing).toEqual([]);
+    expect(r.report).toBe(seen[2]);
+    expect(waited).toEqual([['redis.agree: redis.agree is off'], ['redis.agree: redis.agree is off']]);
     expect(calls).toBe(3);
   });
 
@@ -93,7 +103,7 @@ describe('what a whole-lab boot elects, after every node settled', () => {
       100,
       20,
     );
-    expect(r).toEqual(['redis.agree: redis.agree is off']);
+    expect(r.failing).toEqual(['redis.agree: redis.agree is off']);
     expect(calls).toBeGreaterThan(1);
   });
 });
