@@ -20,10 +20,14 @@ import { run } from './exec.ts';
 import { type MachineRecord, machineFiles, readRecord } from './machine.ts';
 import { removeTree } from './mounts.ts';
 import { powerCut, runningPid } from './power.ts';
+import { forgetRestored, markRestored, restoredSince, syncChanged } from './resync.ts';
 
 const COPY_TIMEOUT_MS = 10 * 60_000;
 /** What every copy of a layer keeps, and how it compares mtimes (syncArgv says why). */
 const KEEP = ['-aHAXS', '--numeric-ids', '--modify-window=-1'];
+
+/** rsync and the options of every copy, without the two directories. */
+const KEEP_ARGV = ['rsync', ...KEEP];
 
 /** rsync's exit codes for files that changed or vanished under a copy of a running node: pass 2 fixes them. */
 const LIVE_COPY_CODES = [23, 24];
@@ -263,10 +267,16 @@ export async function restoreUppers(
       const files = machineFiles(paths, r.node);
       await removeTree(files.work);
       mkdirSync(files.upper, { recursive: true });
-      await run(syncArgv(snapshotFiles(dir, r.node).upper, files.upper), {
-        timeoutMs: COPY_TIMEOUT_MS,
-        signal: opts.signal,
-      });
+      const from = snapshotFiles(dir, r.node).upper;
+      const runOpts = { timeoutMs: COPY_TIMEOUT_MS, signal: opts.signal };
+      // Back to the copy it was last restored from: only what changed since (resync.ts).
+      const since = restoredSince(files.dir, realpathSync(from));
+      forgetRestored(files.dir);
+      const synced =
+        since === undefined ? null : await syncChanged(from, files.upper, since, KEEP_ARGV, runOpts);
+      if (synced === null) await run(syncArgv(from, files.upper), runOpts);
+      // Before anything else writes into the layer: the files below, the boot.
+      markRestored(files.dir, realpathSync(from));
       for (const f of opts.files?.[r.node] ?? []) leaveFile(files.upper, f.path, f.content);
       mkdirSync(files.work, { recursive: true });
       // The record names the image the saved layer sits on.
@@ -274,7 +284,12 @@ export async function restoreUppers(
         files.record,
         `${JSON.stringify({ ...(current ?? r), lowerdir: r.lowerdir }, null, 2)}\n`,
       );
-      opts.onProgress?.(r.node, 'disk restored');
+      opts.onProgress?.(
+        r.node,
+        synced === null
+          ? 'disk restored (the whole layer compared)'
+          : `disk restored (${synced} path(s) changed since its last restore of this snapshot)`,
+      );
     }),
   );
 }
