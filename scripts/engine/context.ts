@@ -12,7 +12,7 @@ export interface LabContext {
   lab: Lab;
   paths: LabPaths;
   provider: Provider;
-  remote: Remote & { drop(node: string): void };
+  remote: Remote & { drop(node: string): void; adopt: SshRemote['adopt'] };
   secrets: Secrets;
   warnings: Problem[];
   /** Nodes whose machines run now. */

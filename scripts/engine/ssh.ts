@@ -16,6 +16,9 @@ export function commandLine(argv: string[], root: boolean, user: string): string
   return root && user !== 'root' ? `sudo -n ${quoted}` : quoted;
 }
 
+/** An open, logged-in SSH connection: what a provider's SSH probe may hand over instead of closing. */
+export type SshConnection = Client;
+
 interface Conn {
   client: Client;
   target: SshTarget;
@@ -85,6 +88,21 @@ export class SshRemote implements Remote {
       this.conns.set(node, c);
     }
     return c;
+  }
+
+  /**
+   * Takes a connection someone else logged in with (a provider's probe that the node accepts SSH) as
+   * this node's, instead of logging in again: each login costs a booting node about 100 ms of CPU.
+   * One this remote already has wins; the other is closed.
+   */
+  adopt(node: string, client: SshConnection, target: SshTarget): void {
+    if (this.conns.has(node)) {
+      client.end();
+      return;
+    }
+    client.on('close', () => this.conns.delete(node));
+    client.on('error', () => this.conns.delete(node));
+    this.conns.set(node, Promise.resolve({ client, target }));
   }
 
   /** Forgets a node's connection, e.g. after it was halted; the next call reconnects. */

@@ -46,6 +46,7 @@ export async function up(ctx: LabContext, progress: Progress, opts: UpOptions = 
   await ctx.provider.up(nodes, {
     signal: opts.signal,
     onProgress: (node, msg) => progress.info(`${node}: ${msg}`),
+    keepSsh: (node, c, target) => ctx.remote.adopt(node, c, target),
   });
   progress.ok(`${nodes.map((n) => n.name).join(' ')}`, `up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const report: UpReport = {

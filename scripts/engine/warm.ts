@@ -108,7 +108,11 @@ export async function warmStart(
 ): Promise<WarmResult> {
   progress.phase('machines', `${nodes.length} node(s) on ${ctx.provider.name}`);
   const t0 = Date.now();
-  await ctx.provider.up(nodes, { signal, onProgress: (node, msg) => progress.info(`${node}: ${msg}`) });
+  await ctx.provider.up(nodes, {
+    signal,
+    onProgress: (node, msg) => progress.info(`${node}: ${msg}`),
+    keepSsh: (node, c, target) => ctx.remote.adopt(node, c, target),
+  });
   progress.ok(nodes.map((n) => n.name).join(' '), `up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   progress.phase('settle', 'every node: its services up by themselves, nothing starting or failed');

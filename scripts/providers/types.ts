@@ -1,5 +1,7 @@
 // The provider interface: everything above it (engine, checks, drills) is shared by Vagrant and nspawn.
+
 import type { Lab, Node } from '../core/model.ts';
+import type { SshConnection } from '../engine/ssh.ts';
 
 export type ProviderName = 'vagrant' | 'nspawn';
 export type NodeState = 'running' | 'stopped' | 'absent' | 'unknown';
@@ -33,6 +35,11 @@ export interface ProviderOptions {
   signal?: AbortSignal;
   /** One line of progress for a node, e.g. "booting", "ssh ready". */
   onProgress?: (node: string, message: string) => void;
+  /**
+   * A provider that proves a node accepts SSH by logging in hands that connection here instead of
+   * closing it (the engine's remote adopts it); one that does not, or with no taker, closes it.
+   */
+  keepSsh?: (node: string, connection: SshConnection, target: SshTarget) => void;
 }
 
 /** A snapshot save's options. */

@@ -165,11 +165,16 @@ export class NspawnProvider implements Provider {
       opts.onProgress?.(node.name, `booting (pid ${pid})`);
     }
     const consoleLog = join(this.paths.logs, `${node.name}.console.log`);
-    const ms = await waitForSsh(await this.sshTarget(node), SSH_TIMEOUT_MS, opts.signal).catch(
-      (e: unknown) => {
-        throw withConsoleTail(e, consoleLog);
-      },
-    );
+    const target = await this.sshTarget(node);
+    const keep = opts.keepSsh;
+    const ms = await waitForSsh(
+      target,
+      SSH_TIMEOUT_MS,
+      opts.signal,
+      keep && ((c) => keep(node.name, c, target)),
+    ).catch((e: unknown) => {
+      throw withConsoleTail(e, consoleLog);
+    });
     opts.onProgress?.(node.name, `ssh ready after ${(ms / 1000).toFixed(1)} s`);
   }
 

@@ -1,13 +1,17 @@
 // Waits until a node accepts SSH: a handshake with the lab key succeeds (through the engine's ssh2 module).
 import { LabError } from '../../core/errors.ts';
-import { connect } from '../../engine/ssh.ts';
+import { connect, type SshConnection } from '../../engine/ssh.ts';
 import type { SshTarget } from '../types.ts';
 
-/** Retries an SSH login until it succeeds (returns the ms it took) or timeoutMs passes (throws LabError). */
+/**
+ * Retries an SSH login until it succeeds (returns the ms it took) or timeoutMs passes (throws LabError).
+ * The logged-in connection goes to `keep` when given, else it is closed.
+ */
 export async function waitForSsh(
   target: SshTarget,
   timeoutMs: number,
   signal?: AbortSignal,
+  keep?: (connection: SshConnection) => void,
 ): Promise<number> {
   const started = Date.now();
   const left = () => timeoutMs - (Date.now() - started);
@@ -16,7 +20,8 @@ export async function waitForSsh(
     signal?.throwIfAborted();
     try {
       const client = await connect(target, Math.min(left(), 5000));
-      client.end();
+      if (keep) keep(client);
+      else client.end();
       return Date.now() - started;
     } catch (e) {
       // Still booting: try again until the deadline.
