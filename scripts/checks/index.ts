@@ -1,5 +1,6 @@
-// Every check of `lab verify`, in the order they run: machines first, then tier by tier, Nextcloud,
-// then monitoring (whose alerts would name what an earlier tier already showed).
+// Every check of `lab verify`, in the order they are reported (run.ts starts the longest tiers first):
+// machines first, then tier by tier, Nextcloud, then monitoring (whose alerts would name what an
+// earlier tier already showed).
 import { dataChecks } from './data.ts';
 import { lbChecks } from './lb.ts';
 import { machineChecks } from './machines.ts';

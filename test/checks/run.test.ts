@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_CHECKS } from '../../scripts/checks/index.ts';
-import { runChecks, skipCause, TIERS_AT_ONCE } from '../../scripts/checks/run.ts';
+import { LONGEST_TIERS_FIRST, runChecks, skipCause, TIERS_AT_ONCE } from '../../scripts/checks/run.ts';
 import type { Check, CheckContext, Tier } from '../../scripts/checks/types.ts';
 import { loadLabFile } from '../../scripts/core/model.ts';
 import type { LabContext } from '../../scripts/engine/context.ts';
@@ -77,6 +77,27 @@ describe('checks runner', () => {
     // Within a tier, one after another; another tier's checks ran while web's were busy.
     expect(log.indexOf('start w2')).toBeGreaterThan(log.indexOf('end w1'));
     expect(log.indexOf('end s')).toBeLessThan(log.indexOf('end w2'));
+  });
+
+  it("starts the longest tiers first, and reports in the checks' order", async () => {
+    const log: string[] = [];
+    const tiered = (id: string, tier: Tier): Check => ({
+      ...check(id, async () => {
+        log.push(id);
+        return { status: 'pass', summary: id, evidence: [] };
+      }),
+      tier,
+    });
+    const r = await runChecks(ctx, [
+      tiered('m', 'machines'),
+      tiered('d', 'data'),
+      tiered('s', 'storage'),
+      tiered('w', 'web'),
+      tiered('n', 'nextcloud'),
+    ]);
+    expect(LONGEST_TIERS_FIRST).toEqual(['nextcloud', 'web']);
+    expect(log.slice(0, TIERS_AT_ONCE)).toEqual(['n', 'w', 'm']);
+    expect(r.checks.map((c) => c.id)).toEqual(['m', 'd', 's', 'w', 'n']);
   });
 
   it('takes the results passed a moment ago as they are, in their place, and runs the rest', async () => {
