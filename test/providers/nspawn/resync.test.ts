@@ -1,19 +1,25 @@
 import { execFileSync } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
+  closeSync,
   linkSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   renameSync,
   rmSync,
   symlinkSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  BIG_FILE_BYTES,
   CHANGE_MARGIN_MS,
   changedRoots,
   forgetRestored,
@@ -97,6 +103,12 @@ describe('syncing only what changed since the last restore', () => {
     put(snap, 'etc/untouched.conf', 'same\n');
     put(snap, 'var/lib/mysql/ibdata1', 'pages-v1');
     put(snap, 'var/lib/mysql/grastate.dat', 'seqno: 5\n');
+    // A sparse file as Galera's gcache is: long, a little data at each end.
+    const gcache = join(snap, 'var/lib/mysql/galera.cache');
+    writeFileSync(gcache, 'head');
+    truncateSync(gcache, BIG_FILE_BYTES * 2);
+    appendFileSync(gcache, 'tail');
+    put(snap, 'var/lib/mysql/ib_logfile0', 'x'.repeat(BIG_FILE_BYTES)); // big, not sparse
     put(snap, 'var/www/app/a/b/c.php', '<?php // 1');
     put(snap, 'var/www/app/a/d.php', '<?php // 2');
     put(snap, 'srv/deep/tree/one', '1');
@@ -117,6 +129,10 @@ describe('syncing only what changed since the last restore', () => {
     writeFileSync(join(layer, 'var/lib/mysql/ibdata1'), 'pages-v2'); // in place, same size
     utimesSync(join(layer, 'var/lib/mysql/ibdata1'), new Date(0), new Date(0)); // and its mtime set back
     writeFileSync(join(layer, 'var/lib/mysql/gvwstate.dat'), 'new'); // a new file
+    const fd = openSync(join(layer, 'var/lib/mysql/galera.cache'), 'r+');
+    writeSync(fd, 'data', BIG_FILE_BYTES); // written into a hole, in place
+    closeSync(fd);
+    truncateSync(join(layer, 'var/lib/mysql/ib_logfile0'), BIG_FILE_BYTES + 4096); // longer
     rmSync(join(layer, 'var/www/app/a'), { recursive: true }); // a subtree gone
     rmSync(join(layer, 'srv/deep'), { recursive: true }); // and one higher up
     mkdirSync(join(layer, 'srv/deep'));
@@ -129,13 +145,18 @@ describe('syncing only what changed since the last restore', () => {
     if (xattrs) execFileSync('setfattr', ['-n', 'trusted.lab.t', '-v', 'two', join(layer, 'etc/hostname')]);
     if (root) {
       rmSync(join(layer, 'etc/deleted-from-image')); // the image's file back
-      execFileSync('mknod', [join(layer, 'var/lib/mysql/ib_logfile0'), 'c', '0', '0']); // one deleted
+      execFileSync('mknod', [join(layer, 'var/lib/mysql/ibtmp1'), 'c', '0', '0']); // one deleted
     }
     expect(differences(snap, layer).length).toBeGreaterThan(5);
 
     const synced = await syncChanged(snap, layer, at, KEEP, opts);
     expect(synced).toBeGreaterThan(0);
     expect(differences(snap, layer)).toEqual([]);
+    // The gcache came back with its holes: 2 blocks of data, not 16 MiB.
+    const blocks = Number(
+      execFileSync('stat', ['-c', '%b', join(layer, 'var/lib/mysql/galera.cache')], { encoding: 'utf8' }),
+    );
+    expect(blocks * 512).toBeLessThan(1 << 20);
     expect(execFileSync('stat', ['-c', '%h', join(layer, 'root/linked')], { encoding: 'utf8' }).trim()).toBe(
       '2',
     );
