@@ -149,7 +149,7 @@ export async function syncChanged(
 /** A regular file of BIG_FILE_BYTES or more with one link (a hard link's other names are rsync's -H). */
 function bigFile(root: string, path: string): boolean {
   const st = lstatSync(join(root, path), { throwIfNoEntry: false });
-  return st !== undefined && st.isFile() && st.nlink === 1 && st.size >= BIG_FILE_BYTES;
+  return st?.isFile() === true && st.nlink === 1 && st.size >= BIG_FILE_BYTES;
 }
 
 /**
