@@ -170,14 +170,14 @@ export async function restoreSnapshot(
     if (warm.ready) {
       if (!meta.galeraStart) await recordStartPositions(ctx, progress, meta, nodes);
       const back = { ms: Date.now() - t0, restoreMs, provisioned: false };
-      return opts.verify ? { ...back, ...(await verifyRestored(ctx, progress, warm.elected)) } : back;
+      return opts.verify ? { ...back, ...(await verifyRestored(ctx, progress, signal, warm.elected)) } : back;
     }
     why = `it did not come back by itself (${warm.reason})`;
   }
   progress.info(`provisioning every role as \`lab up\` does: ${why}`);
   await up(ctx, progress, { signal, only: meta.only });
   const back = { ms: Date.now() - t0, restoreMs, provisioned: true, why };
-  return opts.verify ? { ...back, ...(await verifyRestored(ctx, progress)) } : back;
+  return opts.verify ? { ...back, ...(await verifyRestored(ctx, progress, signal)) } : back;
 }
 
 /**
@@ -189,12 +189,14 @@ export async function restoreSnapshot(
 async function verifyRestored(
   ctx: LabContext,
   progress: Progress,
+  signal?: AbortSignal,
   elected?: VerifyReport,
 ): Promise<{ verify: VerifyReport; verifyMs: number }> {
   const t0 = Date.now();
   progress.phase('verify', 'every check of `lab verify`');
   const verify = await runChecks(ctx, ALL_CHECKS, {
     onResult: checkProgress(progress),
+    signal,
     passed: elected?.checks,
   });
   return { verify, verifyMs: Date.now() - t0 };

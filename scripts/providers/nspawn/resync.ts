@@ -24,7 +24,7 @@ export interface RestoreMark {
 export const CHANGE_MARGIN_MS = 2000;
 
 /** Where a node's mark lives: beside its layer, not in it, so the node never sees or changes it. */
-export const markFile = (machineDir: string) => join(machineDir, 'restored.json');
+const markFile = (machineDir: string) => join(machineDir, 'restored.json');
 
 function identity(from: string): { ino: number; ctimeMs: number } | undefined {
   const st = statSync(from, { throwIfNoEntry: false });
