@@ -1,6 +1,6 @@
 // A restore of the snapshot a node's layer was last restored from copies back only what changed since.
-import { existsSync, lstatSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from './exec.ts';
 
 /**
@@ -119,7 +119,7 @@ export async function syncChanged(
   const big = changed
     .filter((f) => f.type === 'f' && bigFile(from, f.path) && bigFile(to, f.path))
     .map((f) => f.path);
-  for (const path of big) await copySparse(from, to, path, opts);
+  await copySparse(from, to, big, opts);
   const rest = roots.filter((p) => !big.includes(p));
   if (rest.length === 0) return roots.length;
   const list = `${to}.changed`;
@@ -152,27 +152,36 @@ function bigFile(root: string, path: string): boolean {
   return st?.isFile() === true && st.nlink === 1 && st.size >= BIG_FILE_BYTES;
 }
 
+// For each path after `from`, `to` and the temporary name: a copy beside the file, renamed over it
+// (atomic: a copy cut short leaves the old file, and the trap removes the copy), then the directory's
+// times put back from `from`'s, which the rename changed. `${x%/*}` is x's directory, x being `dir/path`.
+const COPY_SPARSE_SCRIPT = `set -eu
+from=$1 to=$2 name=$3
+shift 3
+tmp=
+trap '[ -z "$tmp" ] || rm -f -- "$tmp"' EXIT
+for path in "$@"; do
+  src=$from/$path dst=$to/$path
+  tmp=\${dst%/*}/$name
+  cp --preserve=all --sparse=always --reflink=never -T -- "$src" "$tmp"
+  mv -f -T -- "$tmp" "$dst"
+  tmp=
+  touch -c -r "\${src%/*}" -- "\${dst%/*}"
+done`;
+
 /**
- * Replaces `to`/path by a copy of `from`/path with everything rsync -aAX keeps (mode, owners, times to
- * the nanosecond, xattrs and ACLs), its holes left holes; then puts back its directory's times, which
- * the rename changed, as `from` has them.
+ * Replaces each `to`/path by a copy of `from`/path with everything rsync -aAX keeps (mode, owners, times
+ * to the nanosecond, xattrs and ACLs), its holes left holes; then puts back its directory's times, which
+ * the rename changed, as `from` has them. One shell for all of a node's files: each process the tool
+ * starts holds its event loop until it runs (cp and touch per file held it 1 s in a full-ha reset).
  */
 async function copySparse(
   from: string,
   to: string,
-  path: string,
+  paths: string[],
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<void> {
-  const target = join(to, path);
-  const tmp = join(dirname(target), `.lab-restore-${process.pid}`);
-  try {
-    await run(
-      ['cp', '--preserve=all', '--sparse=always', '--reflink=never', '-T', join(from, path), tmp],
-      opts,
-    );
-    renameSync(tmp, target);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  await run(['touch', '-c', '-r', dirname(join(from, path)), dirname(target)], opts);
+  if (paths.length === 0) return;
+  const name = `.lab-restore-${process.pid}`;
+  await run(['sh', '-c', COPY_SPARSE_SCRIPT, 'copy-sparse', from, to, name, ...paths], opts);
 }
